@@ -1,0 +1,71 @@
+"""Events: what happened, numbered per project so a client can resume after a gap."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    """The kinds of notification a subscriber can receive."""
+
+    TICKET_CREATED = "ticket.created"
+    TICKET_UPDATED = "ticket.updated"
+    MESSAGE_CREATED = "message.created"
+    MESSAGE_EDITED = "message.edited"
+    PRESENCE_CHANGED = "presence.changed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """A notification. Durable events carry ``seq``; presence changes are live only.
+
+    ``requester_id`` and ``internal`` are what policy needs to route the event without
+    loading anything else; ``data`` is a JSON-ready snapshot for the client.
+    """
+
+    seq: int | None
+    kind: EventKind
+    ticket_id: int | None
+    requester_id: int | None
+    internal: bool
+    occurred_at: datetime
+    data: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewEvent:
+    """An event before storage gave it a sequence number."""
+
+    kind: EventKind
+    ticket_id: int | None
+    requester_id: int | None
+    internal: bool
+    occurred_at: datetime
+    data: Mapping[str, object]
+
+    def numbered(self, seq: int) -> Event:
+        """The durable event with its project sequence number."""
+        return Event(
+            seq=seq,
+            kind=self.kind,
+            ticket_id=self.ticket_id,
+            requester_id=self.requester_id,
+            internal=self.internal,
+            occurred_at=self.occurred_at,
+            data=self.data,
+        )
+
+    def live(self) -> Event:
+        """The event as a live-only notification (no sequence number)."""
+        return Event(
+            seq=None,
+            kind=self.kind,
+            ticket_id=self.ticket_id,
+            requester_id=self.requester_id,
+            internal=self.internal,
+            occurred_at=self.occurred_at,
+            data=self.data,
+        )

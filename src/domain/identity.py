@@ -1,0 +1,123 @@
+"""Users, device bindings and the caller values the identity boundary produces."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from .errors import InvalidInput
+
+MAX_EMAIL_LENGTH = 254
+MAX_DISPLAY_NAME_LENGTH = 80
+MAX_DEVICE_LABEL_LENGTH = 60
+# Deliberately loose: one @, a dot in the domain, no spaces. Real validation is the
+# magic link arriving; this only catches typos and junk early.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Role(StrEnum):
+    """What a user may do in a project."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        """Agents and admins work tickets and read internal notes."""
+        return self is not Role.CUSTOMER
+
+
+class UserStatus(StrEnum):
+    """Lifecycle of an account."""
+
+    INVITED = "invited"
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class User:
+    """One person, keyed on email, with one role in this project."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    status: UserStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceBinding:
+    """An overlay address bound to a user: that device now speaks as the user."""
+
+    address: str
+    user_id: int
+    label: str
+    bound_at: datetime
+    last_seen: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallerIdentity:
+    """Who is calling: made only by the identity boundary, from the peer address."""
+
+    user_id: int
+    device_addr: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnboundDevice:
+    """A device nobody has bound yet; it carries nothing but its address."""
+
+    device_addr: str
+
+
+Caller = CallerIdentity | UnboundDevice
+
+
+def normalize_email(raw: str) -> str:
+    """Return the canonical form of an email address or raise ``InvalidInput``."""
+    email = raw.strip().lower()
+    if not email:
+        raise InvalidInput("email", "must not be empty")
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise InvalidInput("email", f"must be at most {MAX_EMAIL_LENGTH} characters")
+    if not _EMAIL.match(email):
+        raise InvalidInput("email", f"{raw.strip()!r} is not an email address")
+    return email
+
+
+def clean_label(field: str, raw: str, max_length: int) -> str:
+    """Trim a human label, refusing empty, overlong or control-character text."""
+    text = " ".join(raw.split())
+    if not text:
+        raise InvalidInput(field, "must not be empty")
+    if len(text) > max_length:
+        raise InvalidInput(field, f"must be at most {max_length} characters")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise InvalidInput(field, "must not contain control characters")
+    return text
+
+
+def clean_display_name(raw: str) -> str:
+    """A display name as shown next to messages."""
+    return clean_label("display_name", raw, MAX_DISPLAY_NAME_LENGTH)
+
+
+def clean_device_label(raw: str) -> str:
+    """A device label such as "laptop" or "phone"."""
+    return clean_label("device_label", raw, MAX_DEVICE_LABEL_LENGTH)
+
+
+def parse_role(raw: str) -> Role:
+    """Parse a role name, with a message listing the valid ones."""
+    try:
+        return Role(raw)
+    except ValueError:
+        valid = ", ".join(r.value for r in Role)
+        raise InvalidInput("role", f"{raw!r} is not one of {valid}") from None

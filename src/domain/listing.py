@@ -1,0 +1,89 @@
+"""Ticket queries: filters, full-text terms and keyset pagination (never OFFSET)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from .errors import InvalidInput
+from .tickets import Priority, TicketStatus
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_SEARCH_TERMS = 8
+RELEVANCE_WINDOW = 1000  # ranked search looks at this many newest matches, no more
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class TicketOrder(StrEnum):
+    """How a ticket list is sorted."""
+
+    UPDATED = "updated"  # most recently changed first (the inbox)
+    NEWEST = "newest"  # most recently created first
+    RELEVANCE = "relevance"  # best text match first, among the newest matches
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where the next page starts: the sort key of the last row handed out."""
+
+    key: int  # updated_at in microseconds for UPDATED, the ticket id for NEWEST
+    ticket_id: int
+
+    def encode(self) -> str:
+        """An opaque token for clients."""
+        return f"{self.key}.{self.ticket_id}"
+
+    @classmethod
+    def decode(cls, raw: str) -> Cursor:
+        """Parse a token from :meth:`encode`, refusing anything else."""
+        key, sep, ticket = raw.partition(".")
+        if not sep or not key.lstrip("-").isdigit() or not ticket.isdigit():
+            raise InvalidInput("cursor", "is not a cursor this server handed out")
+        return cls(int(key), int(ticket))
+
+
+def search_terms(raw: str) -> tuple[str, ...]:
+    """Words to match (each as a prefix, all required); syntax characters are dropped."""
+    terms = tuple(dict.fromkeys(w.lower() for w in _WORD.findall(raw)))
+    if len(terms) > MAX_SEARCH_TERMS:
+        raise InvalidInput("query", f"at most {MAX_SEARCH_TERMS} words")
+    return terms
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketQuery:
+    """Filters for a ticket list. ``requester_id`` is also how policy scopes customers."""
+
+    statuses: frozenset[TicketStatus] = frozenset()
+    priorities: frozenset[Priority] = frozenset()
+    requester_id: int | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    tag: str | None = None
+    terms: tuple[str, ...] = ()
+    include_internal: bool = False  # may terms match internal notes?
+    order: TicketOrder = TicketOrder.UPDATED
+    after: Cursor | None = None
+    limit: int = DEFAULT_PAGE_SIZE
+
+
+def page_size(raw: int | None) -> int:
+    """Validate a requested page size."""
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if not 1 <= raw <= MAX_PAGE_SIZE:
+        raise InvalidInput("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
+    return raw
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of results and the cursor of the next one (``None`` at the end)."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None

@@ -1,0 +1,28 @@
+"""Use cases: each takes the caller and enforces policy itself.
+
+Every write runs as one unit of work through the :class:`~hero_assistance.domain.ports.Storage`
+port; events it records are published only after the write is durable.
+"""
+
+from .accounts import Accounts, WhoAmI
+from .attachments import AttachmentLibrary
+from .devices import DeviceEnrollment, LinkPreview
+from .feed import EventFeed, Replay
+from .messages import Conversation
+from .presence import PresenceBoard
+from .tickets import KEEP, Keep, TicketDesk
+
+__all__ = [
+    "KEEP",
+    "Accounts",
+    "AttachmentLibrary",
+    "Conversation",
+    "DeviceEnrollment",
+    "EventFeed",
+    "Keep",
+    "LinkPreview",
+    "PresenceBoard",
+    "Replay",
+    "TicketDesk",
+    "WhoAmI",
+]

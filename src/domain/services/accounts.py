@@ -1,0 +1,179 @@
+"""Accounts: enrolling people, the admin's user list, and resolving who is calling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from ..errors import Conflict, Forbidden, NotFound
+from ..identity import (
+    Caller,
+    CallerIdentity,
+    DeviceBinding,
+    Role,
+    UnboundDevice,
+    User,
+    UserStatus,
+    clean_display_name,
+    clean_label,
+    normalize_email,
+)
+from ..policy import require_admin, require_bound
+from ..ports import Clock, Repositories, Storage
+from ..project import ProjectSettings
+
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WhoAmI:
+    """What a device learns about itself."""
+
+    device_addr: str
+    user: User | None
+    device: DeviceBinding | None
+
+
+class Accounts:
+    """Users of one project and the lookup from device address to caller."""
+
+    def __init__(self, storage: Storage, clock: Clock) -> None:
+        self._storage = storage
+        self._clock = clock
+
+    async def identify(self, address: str) -> Caller:
+        """Turn a peer address into a caller (the identity boundary's one question).
+
+        Refuses the devices of disabled users. Records ``last_seen`` at most once a
+        minute per device, so identification stays a read on the hot path.
+        """
+        now = self._clock.now()
+
+        def look(repos: Repositories) -> tuple[Caller, bool]:
+            binding = repos.devices.get(address)
+            if binding is None:
+                return UnboundDevice(device_addr=address), False
+            user = repos.users.get(binding.user_id)
+            if user is None or user.status is UserStatus.DISABLED:
+                raise Forbidden("this account is disabled; ask the project's admin")
+            stale = now - binding.last_seen >= LAST_SEEN_RESOLUTION
+            return CallerIdentity(user_id=user.id, device_addr=address, role=user.role), stale
+
+        caller, stale = await self._storage.read(look)
+        if stale:
+            def touch(repos: Repositories) -> None:
+                binding = repos.devices.get(address)
+                if binding is not None:
+                    repos.devices.update(replace(binding, last_seen=now))
+
+            await self._storage.write(touch)
+        return caller
+
+    async def whoami(self, caller: Caller) -> WhoAmI:
+        """The caller's user and device, or only the address for an unbound device."""
+        if isinstance(caller, UnboundDevice):
+            return WhoAmI(device_addr=caller.device_addr, user=None, device=None)
+
+        def look(repos: Repositories) -> WhoAmI:
+            return WhoAmI(
+                device_addr=caller.device_addr,
+                user=repos.users.get(caller.user_id),
+                device=repos.devices.get(caller.device_addr),
+            )
+
+        return await self._storage.read(look)
+
+    async def enroll(self, caller: Caller, *, email: str, role: Role,
+                     display_name: str) -> User:
+        """Pre-enroll a person (admins only); a second enrollment of an email conflicts."""
+        require_admin(caller)
+        address = normalize_email(email)
+        name = clean_display_name(display_name)
+        now = self._clock.now()
+
+        def add(repos: Repositories) -> User:
+            if repos.users.by_email(address) is not None:
+                raise Conflict(f"{address} is already enrolled")
+            user = User(
+                id=repos.users.next_id(),
+                email=address,
+                display_name=name,
+                role=role,
+                status=UserStatus.INVITED,
+                created_at=now,
+            )
+            repos.users.add(user)
+            return user
+
+        return await self._storage.write(add)
+
+    async def list_users(self, caller: Caller, *, role: Role | None = None,
+                         status: UserStatus | None = None) -> list[User]:
+        """Every user, optionally filtered (admins only)."""
+        require_admin(caller)
+        return await self._storage.read(lambda r: r.users.list(role=role, status=status))
+
+    async def get_user(self, caller: Caller, user_id: int) -> User:
+        """One user: staff may look anyone up, customers only themselves."""
+        who = require_bound(caller)
+        if not who.role.is_staff and user_id != who.user_id:
+            raise NotFound(f"user {user_id} does not exist")
+        user = await self._storage.read(lambda r: r.users.get(user_id))
+        if user is None:
+            raise NotFound(f"user {user_id} does not exist")
+        return user
+
+    async def update_user(self, caller: Caller, user_id: int, *,
+                          display_name: str | None = None, role: Role | None = None,
+                          disabled: bool | None = None) -> User:
+        """Rename, change role, disable or re-enable a user (admins only).
+
+        An admin cannot disable or demote themselves, so a project always keeps the
+        admin who could undo the change.
+        """
+        who = require_admin(caller)
+        name = clean_display_name(display_name) if display_name is not None else None
+        if user_id == who.user_id and (disabled or (role is not None and role is not Role.ADMIN)):
+            raise Conflict("admins cannot disable or demote themselves")
+
+        def change(repos: Repositories) -> User:
+            user = repos.users.get(user_id)
+            if user is None:
+                raise NotFound(f"user {user_id} does not exist")
+            updated = user
+            if name is not None:
+                updated = replace(updated, display_name=name)
+            if role is not None:
+                updated = replace(updated, role=role)
+            if disabled is True:
+                updated = replace(updated, status=UserStatus.DISABLED)
+            elif disabled is False and user.status is UserStatus.DISABLED:
+                bound = bool(repos.devices.for_user(user_id))
+                status = UserStatus.ACTIVE if bound else UserStatus.INVITED
+                updated = replace(updated, status=status)
+            if updated != user:
+                repos.users.update(updated)
+            return updated
+
+        return await self._storage.write(change)
+
+    async def project_settings(self) -> ProjectSettings:
+        """The project's name and policy switches (public: ``project.info``)."""
+        return await self._storage.read(lambda r: r.project.settings())
+
+    async def update_project(self, caller: Caller, *, name: str | None = None,
+                             customers_see_all_tickets: bool | None = None) -> ProjectSettings:
+        """Rename the project or change its policy switches (admins only)."""
+        require_admin(caller)
+        clean_name = clean_label("name", name, 80) if name is not None else None
+
+        def change(repos: Repositories) -> ProjectSettings:
+            settings = repos.project.settings()
+            if clean_name is not None:
+                settings = replace(settings, name=clean_name)
+            if customers_see_all_tickets is not None:
+                settings = replace(settings, customers_see_all_tickets=customers_see_all_tickets)
+            repos.project.save(settings)
+            return settings
+
+        return await self._storage.write(change)

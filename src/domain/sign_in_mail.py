@@ -1,0 +1,36 @@
+"""The sign-in email: a link to the server's own page and a short code."""
+
+from __future__ import annotations
+
+from html import escape
+
+from .magic_links import format_code
+from .ports import OutgoingMail
+
+
+def compose_sign_in_mail(*, to: str, project_name: str, link_url: str, code: str,
+                         device_label: str, minutes: int) -> OutgoingMail:
+    """Plain-text and HTML parts saying the same thing; every value escaped in HTML."""
+    shown = format_code(code)
+    subject = f"Sign in to {project_name} support"
+    text = (
+        f"Someone asked to sign in to {project_name} support as {to}\n"
+        f"from the device labelled \"{device_label}\".\n\n"
+        f"Open this link and press the button to bind that device:\n{link_url}\n\n"
+        f"Or enter this code on that device: {shown}\n\n"
+        f"Both expire in {minutes} minutes and work once. If this was not you, "
+        f"ignore this email: nothing happens without the link or the code.\n"
+    )
+    html = (
+        "<!doctype html><html><body style=\"font-family:sans-serif\">"
+        f"<p>Someone asked to sign in to <b>{escape(project_name)}</b> support as "
+        f"{escape(to)} from the device labelled &ldquo;{escape(device_label)}&rdquo;.</p>"
+        f"<p><a href=\"{escape(link_url, quote=True)}\">Open the sign-in page</a> "
+        "and press the button to bind that device.</p>"
+        f"<p>Or enter this code on that device: <code style=\"font-size:1.4em\">"
+        f"{escape(shown)}</code></p>"
+        f"<p>Both expire in {minutes} minutes and work once. If this was not you, ignore "
+        "this email: nothing happens without the link or the code.</p>"
+        "</body></html>"
+    )
+    return OutgoingMail(to=to, subject=subject, text=text, html=html)
