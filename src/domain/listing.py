@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Generic, TypeVar
 
@@ -87,3 +88,23 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_cursor: str | None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def timestamp_key(moment: datetime) -> int:
+    """Microseconds since the epoch: the sort key adapters store for times."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def from_timestamp_key(key: int) -> datetime:
+    """The inverse of :func:`timestamp_key` (UTC)."""
+    return _EPOCH + timedelta(microseconds=key)
+
+
+def cursor_after(ticket_id: int, updated_at: datetime, order: TicketOrder) -> Cursor:
+    """The cursor that continues after a ticket in the given order."""
+    if order is TicketOrder.UPDATED:
+        return Cursor(timestamp_key(updated_at), ticket_id)
+    return Cursor(ticket_id, ticket_id)
