@@ -1,0 +1,40 @@
+"""Nox sessions: lint, typecheck, tests.
+
+The sessions run the tools of the environment nox itself runs in (``scripts/test.sh``
+creates it and installs the project with its dev extras), so a run does not build
+one virtual environment per session.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.default_venv_backend = "none"
+nox.options.error_on_missing_interpreters = True
+
+LINTED = ["src", "tests", "scripts", "noxfile.py"]
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff over the code, the tests and the scripts."""
+    session.run("ruff", "check", *LINTED)
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package."""
+    session.run("mypy", "--strict", "src")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit, contract and integration tests.
+
+    pytest exits with 5 when it collects nothing; that is left as a failure on
+    purpose, since an empty run means the suite was lost, not that all is well.
+    """
+    session.run(
+        "pytest", "tests/unit", "tests/contract", "tests/integration", *session.posargs
+    )

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The test command: lint, typecheck and the test suites, on a machine that has only
+# python3. Creates (or reuses) .venv, installs the project with its dev extras when
+# pyproject.toml changed, then runs the nox sessions. Exits non-zero on any failure.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+venv="${HERO_ASSISTANCE_VENV:-.venv}"
+
+if [ ! -x "$venv/bin/python" ]; then
+    echo "== creating virtual environment in $venv"
+    python3 -m venv "$venv"
+fi
+
+stamp="$venv/.hero-assistance-installed"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "== installing hero_assistance and its development tools"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+    echo "$want" > "$stamp"
+fi
+
+echo "== nox: lint, typecheck, tests"
+exec "$venv/bin/nox" --no-venv -s lint typecheck tests -- "$@"
