@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from .attachments import Attachment
+from .attachments import Attachment, ImageInfo
 from .events import Event, NewEvent
 from .identity import CallerIdentity, DeviceBinding, Role, User, UserStatus
 from .listing import Page, TicketQuery
@@ -202,6 +202,14 @@ class BlobStore(Protocol):
     async def put(self, sha256: str, data: bytes) -> None: ...
     async def get(self, sha256: str) -> bytes | None: ...
     async def exists(self, sha256: str) -> bool: ...
+
+
+class ImageDecoder(Protocol):
+    """Decodes an image fully, proving its bytes are what its header claims."""
+
+    async def verify(self, data: bytes, expected: ImageInfo) -> None:
+        """Raise ``InvalidInput`` unless ``data`` decodes to an image like ``expected``."""
+        ...
 
 
 class Overlay(Protocol):

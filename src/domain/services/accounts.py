@@ -123,6 +123,21 @@ class Accounts:
             raise NotFound(f"user {user_id} does not exist")
         return user
 
+    async def people(self, caller: Caller, user_ids: list[int]) -> list[User]:
+        """Users the caller may know by name: staff see everyone; customers see staff,
+        themselves and, when the project shares all tickets, every user."""
+        who = require_bound(caller)
+        wanted = sorted(set(user_ids))
+
+        def look(repos: Repositories) -> list[User]:
+            share_all = repos.project.settings().customers_see_all_tickets
+            found = [u for u in (repos.users.get(i) for i in wanted) if u is not None]
+            if who.role.is_staff or share_all:
+                return found
+            return [u for u in found if u.role.is_staff or u.id == who.user_id]
+
+        return await self._storage.read(look)
+
     async def update_user(self, caller: Caller, user_id: int, *,
                           display_name: str | None = None, role: Role | None = None,
                           disabled: bool | None = None) -> User:

@@ -12,7 +12,7 @@ from ..attachments import (
 from ..errors import NotFound
 from ..identity import Caller
 from ..policy import require_bound
-from ..ports import BlobStore, Clock, Repositories, Storage
+from ..ports import BlobStore, Clock, ImageDecoder, Repositories, Storage
 from ._access import attachment_readable
 
 
@@ -20,7 +20,10 @@ class AttachmentLibrary:
     """Use cases on attachments."""
 
     def __init__(self, storage: Storage, blobs: BlobStore, clock: Clock, *,
-                 max_bytes: int = MAX_ATTACHMENT_BYTES, max_pixels: int = MAX_PIXELS) -> None:
+                 decoder: ImageDecoder | None = None, max_bytes: int = MAX_ATTACHMENT_BYTES,
+                 max_pixels: int = MAX_PIXELS) -> None:
+        """``decoder`` adds a full decode check; without it only headers are checked."""
+        self._decoder = decoder
         self._storage = storage
         self._blobs = blobs
         self._clock = clock
@@ -31,6 +34,8 @@ class AttachmentLibrary:
         """Store an image (once per content) and remember who uploaded it."""
         who = require_bound(caller)
         info = inspect_image(data, max_bytes=self._max_bytes, max_pixels=self._max_pixels)
+        if self._decoder is not None:
+            await self._decoder.verify(data, info)
         sha = content_address(data)
         now = self._clock.now()
         # Bytes first, metadata second: a crash in between leaves an orphan blob, never

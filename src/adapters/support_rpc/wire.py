@@ -1,0 +1,358 @@
+"""Wire types of the hero_assistance server API (JSON-RPC params and results).
+
+Shared by the server (which decodes params and encodes results) and the client
+library (which does the reverse). The OpenRPC document is generated from these.
+Constraints here document the API; the domain still enforces its own rules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from ...domain.events import EventKind
+from ...domain.identity import Role, UserStatus
+from ...domain.listing import TicketOrder
+from ...domain.messages import Visibility
+from ...domain.presence import PresenceState
+from ...domain.tickets import Priority, TicketStatus
+
+Id = Annotated[int, Meta(ge=1, description="a positive integer id")]
+Email = Annotated[str, Meta(min_length=3, max_length=254, examples=["ada@example.com"])]
+Sha256 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$", description="sha256 hex of the bytes")]
+
+
+class Params(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base of every params object: unknown fields are refused."""
+
+
+class View(msgspec.Struct, frozen=True, kw_only=True):
+    """Base of every result object."""
+
+
+# -- project and identity ---------------------------------------------------------
+
+class ProjectInfo(View, frozen=True, kw_only=True):
+    """What any device, bound or not, may learn about the project server."""
+
+    name: str
+    overlay: str
+    server_version: str
+    last_seq: int
+    customers_see_all_tickets: bool
+
+
+class UserView(View, frozen=True, kw_only=True):
+    """A user as the API shows them."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    status: UserStatus
+    created_at: datetime
+
+
+class PersonView(View, frozen=True, kw_only=True):
+    """Another person as anyone on a ticket may see them (no email)."""
+
+    id: int
+    display_name: str
+    role: Role
+
+
+class DeviceView(View, frozen=True, kw_only=True):
+    """A bound device."""
+
+    address: str
+    user_id: int
+    label: str
+    bound_at: datetime
+    last_seen: datetime
+
+
+class WhoAmI(View, frozen=True, kw_only=True):
+    """The calling device and, once bound, its user."""
+
+    device_addr: str
+    bound: bool
+    user: UserView | None = None
+    device: DeviceView | None = None
+
+
+class RequestLinkParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Ask for a sign-in link for this device."""
+
+    email: Email
+    device_label: Annotated[str, Meta(min_length=1, max_length=60)]
+
+
+class RequestLinkResult(View, frozen=True, kw_only=True):
+    """The same answer whether or not the email is enrolled."""
+
+    accepted: bool
+    expires_in_seconds: int
+    message: str
+
+
+class ConfirmParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The code from the sign-in email, typed on the device that asked for it."""
+
+    code: Annotated[str, Meta(min_length=1, max_length=32)]
+
+
+class DeviceListParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Whose devices: omitted for your own (admins: everyone's)."""
+
+    user_id: Id | None = None
+
+
+class DeviceRenameParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A new label for a device."""
+
+    address: str
+    label: Annotated[str, Meta(min_length=1, max_length=60)]
+
+
+class DeviceRevokeParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Unbind a device."""
+
+    address: str
+
+
+class UserEnrollParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Pre-enroll a person."""
+
+    email: Email
+    role: Role
+    display_name: Annotated[str, Meta(min_length=1, max_length=80)]
+
+
+class UserListParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Optional filters."""
+
+    role: Role | None = None
+    status: UserStatus | None = None
+
+
+class UserUpdateParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Fields to change; omitted fields stay."""
+
+    user_id: Id
+    display_name: Annotated[str, Meta(min_length=1, max_length=80)] | UnsetType = UNSET
+    role: Role | UnsetType = UNSET
+    disabled: bool | UnsetType = UNSET
+
+
+class PeopleParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Display names for user ids shown on tickets and messages."""
+
+    ids: Annotated[list[Id], Meta(max_length=200)]
+
+
+# -- tickets ----------------------------------------------------------------------
+
+class TicketView(View, frozen=True, kw_only=True):
+    """A ticket."""
+
+    id: int
+    subject: str
+    body: str
+    status: TicketStatus
+    priority: Priority
+    tags: list[str]
+    requester_id: int
+    assignee_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TicketPage(View, frozen=True, kw_only=True):
+    """One page of tickets; pass ``next_cursor`` as ``cursor`` for the next one."""
+
+    items: list[TicketView]
+    next_cursor: str | None
+
+
+class TicketCreateParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A new ticket."""
+
+    subject: Annotated[str, Meta(min_length=1, max_length=200)]
+    body: str = ""
+    priority: Priority = Priority.NORMAL
+    tags: list[str] = []
+    requester_id: Id | None = None
+
+
+class TicketRef(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One ticket by id."""
+
+    ticket_id: Id
+
+
+class TicketListParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Filters, search text and paging for a ticket list."""
+
+    status: list[TicketStatus] = []
+    priority: list[Priority] = []
+    assignee_id: Id | None = None
+    unassigned: bool = False
+    requester_id: Id | None = None
+    tag: str | None = None
+    query: Annotated[str, Meta(max_length=200)] = ""
+    order: TicketOrder | None = None
+    cursor: str | None = None
+    limit: Annotated[int, Meta(ge=1, le=200)] | None = None
+
+
+class TicketUpdateParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Fields to change; omitted fields stay, ``assignee_id: null`` unassigns."""
+
+    ticket_id: Id
+    status: TicketStatus | UnsetType = UNSET
+    priority: Priority | UnsetType = UNSET
+    assignee_id: Id | UnsetType | None = UNSET
+    tags: list[str] | UnsetType = UNSET
+    subject: Annotated[str, Meta(min_length=1, max_length=200)] | UnsetType = UNSET
+
+
+class TicketChangeView(View, frozen=True, kw_only=True):
+    """One entry of a ticket's history."""
+
+    ticket_id: int
+    actor_id: int
+    at: datetime
+    field: str
+    old: str | None
+    new: str | None
+
+
+# -- messages and attachments -----------------------------------------------------
+
+class MessageView(View, frozen=True, kw_only=True):
+    """A message on a ticket."""
+
+    id: int
+    ticket_id: int
+    parent_id: int | None
+    author_id: int
+    body: str
+    visibility: Visibility
+    attachments: list[str]
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class MessagePostParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A reply, or for staff an internal note."""
+
+    ticket_id: Id
+    body: str = ""
+    parent_id: Id | None = None
+    visibility: Visibility = Visibility.PUBLIC
+    attachments: Annotated[list[Sha256], Meta(max_length=10)] = []
+
+
+class MessageListParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Messages of a ticket, oldest first, after ``after_id``."""
+
+    ticket_id: Id
+    after_id: Annotated[int, Meta(ge=0)] = 0
+    limit: Annotated[int, Meta(ge=1, le=500)] = 200
+
+
+class MessageEditParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """New text for a message."""
+
+    message_id: Id
+    body: str
+
+
+class MessageRef(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One message by id."""
+
+    message_id: Id
+
+
+class RevisionView(View, frozen=True, kw_only=True):
+    """A text a message had before an edit."""
+
+    message_id: int
+    number: int
+    body: str
+    editor_id: int
+    replaced_at: datetime
+
+
+class AttachmentView(View, frozen=True, kw_only=True):
+    """An uploaded image; download its bytes with ``GET url``."""
+
+    sha256: str
+    mime: str
+    size: int
+    width: int
+    height: int
+    url: str
+
+
+class AttachmentRef(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One attachment by content address."""
+
+    sha256: Sha256
+
+
+# -- presence and events ----------------------------------------------------------
+
+class PresenceUpdateParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A heartbeat: send every 15 seconds, and at once when something changes."""
+
+    state: PresenceState = PresenceState.ONLINE
+    viewing_ticket_id: Id | None = None
+    typing: bool = False
+
+
+class PresenceView(View, frozen=True, kw_only=True):
+    """This device's recorded presence."""
+
+    state: PresenceState
+    viewing_ticket_id: int | None
+    typing: bool
+    last_seen: datetime
+
+
+class WatcherView(View, frozen=True, kw_only=True):
+    """A person viewing a ticket (merged over their devices)."""
+
+    user_id: int
+    display_name: str
+    role: Role
+    typing: bool
+    last_seen: datetime
+
+
+class EventView(View, frozen=True, kw_only=True):
+    """A notification; ``seq`` is null for live-only presence events."""
+
+    seq: int | None
+    kind: EventKind
+    ticket_id: int | None
+    occurred_at: datetime
+    data: dict[str, object]
+
+
+class SubscribeParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Subscribe on the WebSocket: replay after ``since``, then live events."""
+
+    since: Annotated[int, Meta(ge=0)] | None = None
+    ticket_ids: Annotated[list[Id], Meta(max_length=500)] | None = None
+    kinds: list[EventKind] | None = None
+
+
+class SubscribeResult(View, frozen=True, kw_only=True):
+    """The subscription is live; replayed events follow as notifications."""
+
+    subscription: str
+    last_seq: int
