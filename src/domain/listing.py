@@ -18,6 +18,8 @@ MAX_PAGE_SIZE = 200
 MAX_SEARCH_TERMS = 8
 RELEVANCE_WINDOW = 1000  # ranked search looks at this many newest matches, no more
 _WORD = re.compile(r"\w+", re.UNICODE)
+_CURSOR = re.compile(r"(-?[0-9]{1,19})\.([0-9]{1,19})", re.ASCII)
+_INT64 = range(-(2**63), 2**63)
 
 
 class TicketOrder(StrEnum):
@@ -42,10 +44,12 @@ class Cursor:
     @classmethod
     def decode(cls, raw: str) -> Cursor:
         """Parse a token from :meth:`encode`, refusing anything else."""
-        key, sep, ticket = raw.partition(".")
-        if not sep or not key.lstrip("-").isdigit() or not ticket.isdigit():
+        # ASCII digits only, within SQLite's 64-bit integers: str.isdigit() would let
+        # "--5" or "\u00b2" through to int(), which then fails with a ValueError.
+        match = _CURSOR.fullmatch(raw)
+        if match is None or int(match[1]) not in _INT64 or int(match[2]) not in _INT64:
             raise InvalidInput("cursor", "is not a cursor this server handed out")
-        return cls(int(key), int(ticket))
+        return cls(int(match[1]), int(match[2]))
 
 
 def search_terms(raw: str) -> tuple[str, ...]:
