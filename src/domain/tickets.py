@@ -86,12 +86,15 @@ def parse_priority(raw: str) -> Priority:
 
 
 def clean_subject(raw: str) -> str:
-    """One line, trimmed, not empty, at most ``MAX_SUBJECT_LENGTH`` characters."""
+    """One printable line, trimmed, not empty, at most ``MAX_SUBJECT_LENGTH`` characters."""
     subject = " ".join(raw.split())
     if not subject:
         raise InvalidInput("subject", "must not be empty")
     if len(subject) > MAX_SUBJECT_LENGTH:
         raise InvalidInput("subject", f"must be at most {MAX_SUBJECT_LENGTH} characters")
+    # One printable line: NUL or terminal escapes would reach storage and the CLI.
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in subject):
+        raise InvalidInput("subject", "must not contain control characters")
     return subject
 
 
