@@ -142,8 +142,6 @@ class TicketDesk:
             if not isinstance(priority, Keep) and priority is not ticket.priority:
                 wanted["priority"] = priority
             if not isinstance(assignee_id, Keep) and assignee_id != ticket.assignee_id:
-                if assignee_id is not None:
-                    _ensure_assignable(repos, assignee_id)
                 wanted["assignee_id"] = assignee_id
             if not isinstance(clean_t, Keep) and clean_t != ticket.tags:
                 wanted["tags"] = clean_t
@@ -152,6 +150,10 @@ class TicketDesk:
             if not wanted:
                 return ticket, []
             _ensure_may_change(who, ticket, wanted)
+            # Only after the role check: the refusal names the user, which a customer
+            # must not learn by probing ids.
+            if "assignee_id" in wanted and isinstance(assignee_id, int):
+                _ensure_assignable(repos, assignee_id)
             updated = ticket.changed(now, **wanted)
             repos.tickets.update(updated)
             for field, new in wanted.items():
