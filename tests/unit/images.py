@@ -1,0 +1,146 @@
+"""Tiny real images, built byte by byte, and headers that lie about their size.
+
+Each ``*_image`` function returns a complete file a real decoder accepts (checked once
+with libpng, libjpeg, giflib and libwebp when these builders were written); the
+``*_header`` functions return only what the header readers look at, with whatever
+dimensions a test wants to claim.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+
+def png_image(width: int = 1, height: int = 1, rgb: tuple[int, int, int] = (255, 0, 0)
+              ) -> bytes:
+    """A valid truecolour PNG of one colour."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    row = b"\x00" + bytes(rgb) * width  # filter type 0, then the pixels
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + _png_chunk(b"IDAT", zlib.compress(row * height))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def png_header(width: int, height: int) -> bytes:
+    """Signature and IHDR only, declaring any size (a decompression bomb's face)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
+
+
+def gif_image() -> bytes:
+    """A valid 1x1 GIF89a: a two-colour palette and one LZW-coded pixel."""
+    # LZW min code size 2, so 3-bit codes: clear (4), literal 0, end (5) = 0x44 0x01.
+    lzw = bytes([0x02, 0x02, 0x44, 0x01, 0x00])  # min size, one 2-byte block, terminator
+    return (
+        b"GIF89a"
+        + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0)  # global palette of 2 colours
+        + b"\x00\x00\x00\xff\xff\xff"
+        + b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0)
+        + lzw
+        + b"\x3b"
+    )
+
+
+def gif_header(width: int, height: int) -> bytes:
+    """A GIF logical screen descriptor declaring any size."""
+    return b"GIF89a" + struct.pack("<HHBBB", width, height, 0, 0, 0)
+
+
+def _jpeg_segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def jpeg_image(width: int = 1, height: int = 1) -> bytes:
+    """A valid baseline greyscale JPEG whose every block is flat mid-grey.
+
+    One Huffman code per table is enough: DC difference category 0 and AC end-of-block,
+    each coded as the single bit ``0``; padding bits are ones.
+    """
+    blocks = ((width + 7) // 8) * ((height + 7) // 8)
+    bits = "00" * blocks
+    bits += "1" * (-len(bits) % 8)
+    scan = bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
+    scan = scan.replace(b"\xff", b"\xff\x00")
+    one_code = bytes([1] + [0] * 15)  # one code of length 1
+    return (
+        b"\xff\xd8"
+        + _jpeg_segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+        + _jpeg_segment(0xDB, b"\x00" + bytes([1] * 64))
+        + _jpeg_segment(0xC0, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00")
+        + _jpeg_segment(0xC4, b"\x00" + one_code + b"\x00")  # DC table 0: symbol 0
+        + _jpeg_segment(0xC4, b"\x10" + one_code + b"\x00")  # AC table 0: EOB
+        + _jpeg_segment(0xDA, b"\x01\x01\x00\x00\x3f\x00")
+        + scan
+        + b"\xff\xd9"
+    )
+
+
+def jpeg_header(width: int, height: int, *, sof: int = 0xC0) -> bytes:
+    """SOI, an APP0 and a start-of-frame declaring any size."""
+    return (
+        b"\xff\xd8"
+        + _jpeg_segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+        + _jpeg_segment(sof, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00")
+    )
+
+
+def _riff(chunks: bytes) -> bytes:
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
+
+
+def _webp_chunk(kind: bytes, payload: bytes) -> bytes:
+    pad = b"\x00" if len(payload) % 2 else b""
+    return kind + struct.pack("<I", len(payload)) + payload + pad
+
+
+# A 1x1 lossless bitstream (signature 0x2f, 14-bit width-1 and height-1 = 0, alpha
+# hint, version 0) followed by its single entropy-coded pixel.
+_VP8L_1X1 = bytes.fromhex("2f00000010071011118888fe07")
+
+
+def webp_lossless_image() -> bytes:
+    """A valid 1x1 lossless WebP (simple format, one VP8L chunk)."""
+    return _riff(_webp_chunk(b"VP8L", _VP8L_1X1))
+
+
+def webp_extended_image() -> bytes:
+    """A valid 1x1 WebP in the extended format: a VP8X canvas, then the VP8L image."""
+    vp8x = struct.pack("<I", 0) + (0).to_bytes(3, "little") + (0).to_bytes(3, "little")
+    return _riff(_webp_chunk(b"VP8X", vp8x) + _webp_chunk(b"VP8L", _VP8L_1X1))
+
+
+# A 1x1 lossy key frame as cwebp writes it: frame tag, start code 9d 01 2a, 14-bit
+# width and height, then the compressed partition.
+_VP8_1X1 = bytes.fromhex(
+    "9001009d012a0100010002c04c25a00274ba00039800feee431fee6c738b7057"
+    "ff6d0fff5a1ffeb43fe94000"
+)
+
+
+def webp_lossy_image() -> bytes:
+    """A valid 1x1 lossy WebP (simple format, one VP8 chunk)."""
+    return _riff(_webp_chunk(b"VP8 ", _VP8_1X1))
+
+
+def webp_header(kind: bytes, width: int, height: int) -> bytes:
+    """A WebP whose first chunk (``VP8X``, ``VP8 `` or ``VP8L``) declares any size."""
+    if kind == b"VP8X":
+        payload = (struct.pack("<I", 0) + (width - 1).to_bytes(3, "little")
+                   + (height - 1).to_bytes(3, "little"))
+    elif kind == b"VP8 ":
+        payload = b"\x10\x02\x00\x9d\x01\x2a" + struct.pack("<HH", width, height)
+    elif kind == b"VP8L":
+        bits = (width - 1) | ((height - 1) << 14)
+        payload = b"\x2f" + struct.pack("<I", bits)
+    else:
+        raise ValueError(kind)
+    return _riff(_webp_chunk(kind, payload))

@@ -1,0 +1,84 @@
+"""The sliding window behind sign-in rate limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hero_assistance.domain.errors import RateLimited
+from hero_assistance.domain.ratelimit import Limit, SlidingWindow
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def test_allows_up_to_the_count_then_refuses_with_the_wait() -> None:
+    window = SlidingWindow(Limit(3, timedelta(minutes=1)), "requests")
+    for s in (0, 10, 20):
+        window.hit("k", at(s))
+    with pytest.raises(RateLimited) as refused:
+        window.hit("k", at(30))
+    # The oldest hit (t=0) leaves the window at t=60: thirty seconds from t=30.
+    assert refused.value.retry_after == pytest.approx(30)
+    assert "too many requests" in refused.value.message
+    assert "30 s" in refused.value.message
+
+
+def test_a_refused_hit_is_not_counted() -> None:
+    window = SlidingWindow(Limit(1, timedelta(seconds=10)), "requests")
+    window.hit("k", at(0))
+    for s in (1, 2, 9):
+        with pytest.raises(RateLimited):
+            window.hit("k", at(s))
+    # Had the refused hits counted, t=9 would block t=10.
+    window.hit("k", at(10))
+
+
+def test_the_window_slides_an_event_leaves_it_exactly_after_the_window() -> None:
+    window = SlidingWindow(Limit(2, timedelta(seconds=60)), "requests")
+    window.hit("k", at(0))
+    window.hit("k", at(30))
+    with pytest.raises(RateLimited) as refused:
+        window.hit("k", at(59.5))
+    assert refused.value.retry_after == pytest.approx(0.5)
+    window.hit("k", at(60))  # the t=0 hit has left
+    with pytest.raises(RateLimited) as again:
+        window.hit("k", at(61))
+    assert again.value.retry_after == pytest.approx(29)  # waits for the t=30 hit
+    window.hit("k", at(90))
+
+
+def test_keys_are_counted_separately() -> None:
+    window = SlidingWindow(Limit(1, timedelta(minutes=5)), "requests")
+    window.hit("alice@acme.example", at(0))
+    window.hit("bob@acme.example", at(0))
+    with pytest.raises(RateLimited):
+        window.hit("alice@acme.example", at(1))
+
+
+def test_forgetting_idle_keys_never_forgets_a_key_still_in_its_window() -> None:
+    window = SlidingWindow(Limit(1, timedelta(minutes=1)), "requests")
+    window.hit("busy", at(0))
+    # Thousands of other keys, some after the window of the first ones closed, push
+    # the table past the size where idle keys are dropped.
+    for i in range(5000):
+        window.hit(f"other-{i}", at(30 + i * 0.001))
+    with pytest.raises(RateLimited):
+        window.hit("busy", at(59))  # still inside its window: remembered
+    with pytest.raises(RateLimited):
+        window.hit("other-4999", at(40))
+    window.hit("busy", at(60))  # its window closed: forgotten or not, it may go again
+    with pytest.raises(RateLimited):
+        window.hit("busy", at(61))
+
+
+def test_retry_after_is_rounded_up_to_at_least_one_second_in_the_message() -> None:
+    window = SlidingWindow(Limit(1, timedelta(seconds=10)), "codes")
+    window.hit("k", at(0))
+    with pytest.raises(RateLimited) as refused:
+        window.hit("k", at(9.9))
+    assert refused.value.retry_after == pytest.approx(0.1)
+    assert "retry in 1 s" in refused.value.message
