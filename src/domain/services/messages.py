@@ -16,6 +16,7 @@ from ..messages import (
 )
 from ..policy import (
     can_see_message,
+    can_see_ticket,
     ensure_can_see,
     may_edit_message,
     may_write_internal,
@@ -54,7 +55,11 @@ class Conversation:
             ticket = ensure_can_see(who, repos.tickets.get(ticket_id), ticket_id, settings)
             if parent_id is not None:
                 parent = repos.messages.get(parent_id)
-                if parent is None or not can_see_message(who, parent):
+                # A parent on a ticket the caller cannot see is as unknown as a missing
+                # one; "belongs to another ticket" would confirm that it exists.
+                home = repos.tickets.get(parent.ticket_id) if parent is not None else None
+                if (parent is None or home is None or not can_see_message(who, parent)
+                        or not can_see_ticket(who, home.requester_id, settings)):
                     raise NotFound(f"message {parent_id} does not exist")
                 ensure_parent_fits(parent, ticket_id, visibility)
             for sha in refs:
