@@ -1,0 +1,15 @@
+"""SQLite storage: the Storage port over one file, one writer with group commit (D-03)."""
+
+from ._writer import WriterStats
+from .errors import DuplicateKey, IntegrityViolation, MissingRow, StorageClosed, StorageError
+from .storage import SqliteStorage
+
+__all__ = [
+    "DuplicateKey",
+    "IntegrityViolation",
+    "MissingRow",
+    "SqliteStorage",
+    "StorageClosed",
+    "StorageError",
+    "WriterStats",
+]

@@ -1,0 +1,113 @@
+"""The ticket repository: tickets, their history, and lists with full-text search."""
+
+# SQL text here is assembled from constant fragments only; every value is a ? parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from ...domain.listing import Page, TicketOrder, TicketQuery, cursor_after
+from ...domain.tickets import Priority, Ticket, TicketChange, TicketStatus
+from ._ticket_query import TICKET_COLUMNS, select_tickets
+from ._times import to_key, to_time
+from .errors import MissingRow, execute_checked
+
+_GET = f"SELECT {TICKET_COLUMNS} FROM tickets AS t WHERE t.id = ?"
+_ADD = (
+    "INSERT INTO tickets (id, subject, body, status, priority, tags, requester_id, "
+    "assignee_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE = (
+    "UPDATE tickets SET subject = ?, body = ?, status = ?, priority = ?, tags = ?, "
+    "requester_id = ?, assignee_id = ?, created_at = ?, updated_at = ? WHERE id = ?"
+)
+_ADD_CHANGE = (
+    "INSERT INTO ticket_events (ticket_id, actor_id, at, field, old, new) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_HISTORY = (
+    "SELECT ticket_id, actor_id, at, field, old, new FROM ticket_events "
+    "WHERE ticket_id = ? ORDER BY id"
+)
+
+TicketRow = tuple[int, str, str, str, str, str, int, int | None, int, int]
+
+
+def encode_list(items: tuple[str, ...]) -> str:
+    """An ordered list of strings as the JSON array the schema stores."""
+    return json.dumps(items, separators=(",", ":"), ensure_ascii=False)
+
+
+def ticket_from_row(row: TicketRow) -> Ticket:
+    """A ticket from the columns of ``TICKET_COLUMNS``."""
+    return Ticket(
+        id=row[0], subject=row[1], body=row[2], status=TicketStatus(row[3]),
+        priority=Priority(row[4]), tags=tuple(json.loads(row[5])), requester_id=row[6],
+        assignee_id=row[7], created_at=to_time(row[8]), updated_at=to_time(row[9]),
+    )
+
+
+def _values(ticket: Ticket) -> tuple[object, ...]:
+    return (
+        ticket.subject, ticket.body, ticket.status.value, ticket.priority.value,
+        encode_list(ticket.tags), ticket.requester_id, ticket.assignee_id,
+        to_key(ticket.created_at), to_key(ticket.updated_at),
+    )
+
+
+class SqliteTickets:
+    """Tickets, their history and full-text search over them and their messages."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._c = conn
+
+    def next_id(self) -> int:
+        """One more than the highest id (safe: there is one writer)."""
+        return int(self._c.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM tickets").fetchone()[0])
+
+    def get(self, ticket_id: int) -> Ticket | None:
+        """The ticket, or ``None``."""
+        row = self._c.execute(_GET, (ticket_id,)).fetchone()
+        return None if row is None else ticket_from_row(row)
+
+    def add(self, ticket: Ticket) -> None:
+        """Store a new ticket; a taken id raises ``DuplicateKey``."""
+        execute_checked(self._c, _ADD, (ticket.id, *_values(ticket)))
+
+    def update(self, ticket: Ticket) -> None:
+        """Replace a stored ticket; an unknown id raises ``MissingRow``."""
+        cur = execute_checked(self._c, _UPDATE, (*_values(ticket), ticket.id))
+        if cur.rowcount == 0:
+            raise MissingRow(f"ticket {ticket.id!r} does not exist")
+
+    def add_change(self, change: TicketChange) -> None:
+        """Append one history entry."""
+        self._c.execute(_ADD_CHANGE, (
+            change.ticket_id, change.actor_id, to_key(change.at), change.field, change.old,
+            change.new,
+        ))
+
+    def history(self, ticket_id: int) -> list[TicketChange]:
+        """A ticket's history, oldest first."""
+        return [
+            TicketChange(ticket_id=r[0], actor_id=r[1], at=to_time(r[2]), field=r[3], old=r[4],
+                         new=r[5])
+            for r in self._c.execute(_HISTORY, (ticket_id,))
+        ]
+
+    def query(self, query: TicketQuery) -> Page[Ticket]:
+        """One page of tickets; see ``TicketQuery`` for the filters and orders."""
+        select = select_tickets(query)
+        if select is None:
+            return Page(items=(), next_cursor=None)
+        tickets = [ticket_from_row(row) for row in self._c.execute(select.sql, select.params)]
+        if query.order is TicketOrder.RELEVANCE:
+            return Page(items=tuple(tickets), next_cursor=None)
+        page = tickets[: query.limit]
+        cursor = None
+        if len(tickets) > query.limit and page:
+            last = page[-1]
+            cursor = cursor_after(last.id, last.updated_at, query.order).encode()
+        return Page(items=tuple(page), next_cursor=cursor)
