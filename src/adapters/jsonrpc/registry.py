@@ -1,0 +1,242 @@
+"""The method registry: what a JSON-RPC service offers, and the dispatch of requests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import msgspec
+from msgspec import UNSET, Raw
+
+from ...domain.errors import DomainError
+from ._params import ParamsDecoder, decode_no_params
+from .errors import (
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    ErrorCode,
+    JsonRpcError,
+    from_domain_error,
+)
+from .openrpc import build_document
+from .protocol import (
+    Rejected,
+    Request,
+    decode_entry,
+    decode_message,
+    encode_batch,
+    encode_error,
+    encode_raw,
+    encode_result,
+)
+
+logger = logging.getLogger(__name__)
+
+Ctx = TypeVar("Ctx")
+"""Whatever the transport passes to every call: the caller's identity and so on."""
+
+Handler = Callable[[Any, Any], Awaitable[Any]]
+"""``async def handler(ctx, params) -> result``; ``params`` is ``None`` for a method without."""
+
+H = TypeVar("H", bound=Handler)
+
+DISCOVER = "rpc.discover"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MethodSpec:
+    """One method: its handler, its wire types and what the OpenRPC document says of it.
+
+    ``params`` is the msgspec Struct the params decode into (``None``: no params);
+    ``result`` any type msgspec can encode and describe. ``public`` is read by the
+    registry's ``authorize`` hook only (e.g. "callable by an unbound device").
+    """
+
+    name: str
+    handler: Handler
+    params: type[msgspec.Struct] | None
+    result: Any
+    summary: str
+    description: str = ""
+    errors: Sequence[ErrorCode] = ()
+    tags: Sequence[str] = ()
+    public: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    spec: MethodSpec
+    decode_params: Callable[[Raw], Any]
+
+
+class MethodRegistry(Generic[Ctx]):
+    """The methods of one JSON-RPC service and the dispatcher from request to response.
+
+    Transport-agnostic: :meth:`handle` takes request bytes and returns response bytes
+    (``None`` when there is nothing to send back). ``authorize(ctx, spec)`` runs before
+    a method's params are decoded and refuses a call by raising a domain error (or a
+    :class:`JsonRpcError`). ``rpc.discover`` is registered automatically.
+    """
+
+    def __init__(
+        self,
+        *,
+        title: str,
+        version: str,
+        description: str = "",
+        authorize: Callable[[Ctx, MethodSpec], None] | None = None,
+        max_batch: int = 50,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self._title = title
+        self._version = version
+        self._description = description
+        self._authorize = authorize
+        self._max_batch = max_batch
+        self._extensions = dict(extensions or {})
+        self._routes: dict[str, _Route] = {}
+        self._document: dict[str, Any] | None = None
+        self._encoded_document: Raw | None = None
+        self._register(MethodSpec(
+            name=DISCOVER,
+            handler=self._discover,
+            params=None,
+            result=dict[str, Any],
+            summary="This service's OpenRPC document.",
+            description="Returns the OpenRPC document (https://spec.open-rpc.org) that "
+            "describes every method of this service, its params, result and errors.",
+            tags=("discovery",),
+            public=True,
+        ))
+
+    def method(
+        self,
+        name: str,
+        *,
+        params: type[msgspec.Struct] | None,
+        result: Any,
+        summary: str,
+        description: str = "",
+        errors: Sequence[ErrorCode] = (),
+        tags: Sequence[str] = (),
+        public: bool = False,
+    ) -> Callable[[H], H]:
+        """Decorator form of :meth:`add`: registers ``async def handler(ctx, params)``."""
+
+        def register(handler: H) -> H:
+            self.add(MethodSpec(
+                name=name, handler=handler, params=params, result=result, summary=summary,
+                description=description, errors=tuple(errors), tags=tuple(tags), public=public,
+            ))
+            return handler
+
+        return register
+
+    def add(self, spec: MethodSpec) -> None:
+        """Register a method. Names are unique; ``rpc.`` names are reserved."""
+        if spec.name.startswith("rpc."):
+            raise ValueError(f"method names starting with 'rpc.' are reserved: {spec.name!r}")
+        self._register(spec)
+
+    def specs(self) -> Sequence[MethodSpec]:
+        """Every registered method, ``rpc.discover`` first, then in registration order."""
+        return tuple(route.spec for route in self._routes.values())
+
+    def openrpc_document(self) -> dict[str, Any]:
+        """The OpenRPC document of this registry (built on first use, then cached).
+
+        The same dict is returned every time: treat it as read-only.
+        """
+        if self._document is None:
+            self._document = build_document(
+                title=self._title, version=self._version, description=self._description,
+                methods=self.specs(), extensions=self._extensions,
+            )
+        return self._document
+
+    async def handle(self, ctx: Ctx, body: bytes) -> bytes | None:
+        """Answer one JSON-RPC 2.0 message: a request, a notification or a batch.
+
+        Returns the response body, or ``None`` when JSON-RPC says nothing is sent back
+        (a notification, or a batch of notifications only). Batch entries run one after
+        another, in order, each answered on its own.
+        """
+        message = decode_message(body)
+        if isinstance(message, Request):
+            return await self._call(ctx, message)
+        if isinstance(message, Rejected):
+            return encode_error(message.id, message.error)
+        if not message:
+            problem = "a batch must not be empty"
+            return encode_error(None, JsonRpcError(INVALID_REQUEST, data={"problem": problem}))
+        if len(message) > self._max_batch:
+            problem = f"a batch holds at most {self._max_batch} requests"
+            return encode_error(None, JsonRpcError(INVALID_REQUEST, data={"problem": problem}))
+        responses = []
+        for entry in message:
+            request = decode_entry(entry)
+            if isinstance(request, Rejected):
+                responses.append(encode_error(request.id, request.error))
+                continue
+            response = await self._call(ctx, request)
+            if response is not None:
+                responses.append(response)
+        return encode_batch(responses) if responses else None
+
+    async def _call(self, ctx: Ctx, request: Request) -> bytes | None:
+        route = self._routes.get(request.method)
+        if route is None:
+            error = JsonRpcError(METHOD_NOT_FOUND, data={"method": request.method})
+        else:
+            try:
+                if self._authorize is not None:
+                    self._authorize(ctx, route.spec)
+                params = route.decode_params(request.params)
+                result = await route.spec.handler(ctx, params)
+                if request.id is UNSET:
+                    return None
+                return encode_result(request.id, result)
+            except JsonRpcError as exc:
+                error = exc
+            except DomainError as exc:
+                error = from_domain_error(exc) or _internal(request.method)
+            except Exception:  # noqa: BLE001 - anything unexpected is logged, answered -32603
+                error = _internal(request.method)
+        if request.id is UNSET:
+            return None
+        try:
+            return encode_error(request.id, error)
+        except Exception:  # noqa: BLE001 - the data a handler attached would not encode
+            return encode_error(request.id, _internal(request.method))
+
+    async def _discover(self, _ctx: Ctx, _params: None) -> Raw:
+        if self._encoded_document is None:
+            self._encoded_document = encode_raw(self.openrpc_document())
+        return self._encoded_document
+
+    def _register(self, spec: MethodSpec) -> None:
+        if spec.name in self._routes:
+            raise ValueError(f"method {spec.name!r} is already registered")
+        if spec.params is None:
+            decode_params: Callable[[Raw], Any] = decode_no_params
+        elif isinstance(spec.params, type) and issubclass(spec.params, msgspec.Struct):
+            if spec.params.__struct_config__.array_like:
+                raise ValueError(f"{spec.name}: params Struct must not be array_like")
+            decode_params = ParamsDecoder(spec.params)
+        else:
+            raise TypeError(f"{spec.name}: params must be a msgspec Struct type or None")
+        msgspec.json.schema(spec.result)  # fails now, not at discovery, if undescribable
+        self._routes[spec.name] = _Route(spec, decode_params)
+        self._document = None
+        self._encoded_document = None
+
+
+def _internal(method: str) -> JsonRpcError:
+    # Called inside an ``except`` block: the traceback goes to the log, and the caller
+    # learns nothing but "internal error".
+    logger.exception("internal error in JSON-RPC method %s", method)
+    return JsonRpcError(INTERNAL_ERROR)
