@@ -17,7 +17,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_SEARCH_TERMS = 8
 RELEVANCE_WINDOW = 1000  # ranked search looks at this many newest matches, no more
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # the words FTS5 unicode61 indexes
 _CURSOR = re.compile(r"(-?[0-9]{1,19})\.([0-9]{1,19})", re.ASCII)
 _INT64 = range(-(2**63), 2**63)
 

@@ -10,6 +10,13 @@ from ...domain.presence import Presence, TicketWatcher
 from ...domain.tickets import Ticket, TicketChange
 from . import wire
 
+ATTACHMENT_ROUTE = "/attachments"
+
+
+def attachment_url(sha256: str) -> str:
+    """Where an attachment's bytes are served (same identity boundary as /rpc)."""
+    return f"{ATTACHMENT_ROUTE}/{sha256}"
+
 
 def user_view(user: User) -> wire.UserView:
     """A user with email, for admins and for the user themselves."""

@@ -356,3 +356,9 @@ class SubscribeResult(View, frozen=True, kw_only=True):
 
     subscription: str
     last_seq: int
+
+
+class UnsubscribeParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Which stream to stop."""
+
+    subscription: str

@@ -1,0 +1,106 @@
+"""/rpc: JSON-RPC over HTTP POST and over a WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from litestar import Response, post, websocket
+from litestar.exceptions import WebSocketDisconnect
+from litestar.handlers import BaseRouteHandler
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from ...domain.errors import DomainError
+from ...domain.identity import CallerIdentity
+from ...domain.services import EventFeed, PresenceBoard
+from ..jsonrpc import MethodRegistry
+from ..live import EventHub
+from ..support_rpc.context import RequestContext
+from ._common import JSON, AnyRequest, AnySocket, Identify, peer_host, refusal
+from .boundary import PeerRefused
+from .socket_session import SocketSession
+
+_log = logging.getLogger(__name__)
+RPC_ROUTE = "/rpc"
+
+
+def rpc_routes(identify: Identify, registry: MethodRegistry[RequestContext], *,
+               hub: EventHub, feed: EventFeed, presence: PresenceBoard, max_body: int,
+               max_message: int) -> list[BaseRouteHandler]:
+    """The POST and WebSocket routes of the JSON-RPC endpoint."""
+
+    @post(RPC_ROUTE, request_max_body_size=max_body, status_code=200)
+    async def rpc_post(request: AnyRequest) -> Response[bytes]:
+        try:
+            caller = await identify(peer_host(request))
+        except PeerRefused as refused:
+            _log.warning("refused peer: %s", refused)
+            return Response(b"", status_code=403)
+        except DomainError as exc:
+            return refusal(exc, rpc=True)
+        answer = await registry.handle(RequestContext(caller=caller), await request.body())
+        if answer is None:
+            return Response(b"", status_code=HTTP_204_NO_CONTENT)
+        return Response(answer, media_type=JSON)
+
+    @websocket(RPC_ROUTE)
+    async def rpc_socket(socket: AnySocket) -> None:
+        host = peer_host(socket)
+        try:
+            await identify(host)
+        except PeerRefused as refused:
+            _log.warning("refused peer: %s", refused)
+            await socket.close(code=1008, reason="not an overlay device")
+            return
+        except DomainError as exc:
+            await socket.accept()
+            await socket.close(code=1008, reason=exc.message[:120])
+            return
+        await socket.accept()
+        session = SocketSession(socket, hub, feed)
+        sender = asyncio.create_task(session.run_sender())
+        try:
+            await _serve(socket, session, registry, identify, max_message)
+        finally:
+            await session.close()
+            if isinstance(session.caller, CallerIdentity):
+                with contextlib.suppress(DomainError):
+                    await presence.sign_off(session.caller)
+            session.drop("connection closed")
+            with contextlib.suppress(asyncio.TimeoutError, OSError, RuntimeError):
+                await asyncio.wait_for(sender, timeout=2)
+            sender.cancel()
+
+    return [rpc_post, rpc_socket]
+
+
+async def _serve(socket: AnySocket, session: SocketSession,
+                 registry: MethodRegistry[RequestContext], identify: Identify,
+                 max_message: int) -> None:
+    host = peer_host(socket)
+    while session.close_reason is None:
+        try:
+            data = await socket.receive_data(mode="text")
+        except WebSocketDisconnect:
+            return
+        if len(data) > max_message:
+            session.drop(f"message larger than {max_message} bytes")
+            return
+        try:
+            # Identity is read again for every message: a revoked device or a disabled
+            # user is cut off at its next request, not at its next connection.
+            session.caller = await identify(host)
+        except PeerRefused:
+            session.drop("not an overlay device")
+            return
+        except DomainError as exc:
+            session.drop(exc.message)
+            return
+        body = data.encode() if isinstance(data, str) else data
+        answer = await registry.handle(
+            RequestContext(caller=session.caller, subscriptions=session), body
+        )
+        if answer is not None:
+            session.send(answer.decode())
+        session.release_streams()

@@ -1,0 +1,36 @@
+"""The method gate: unbound devices reach only public methods; writes are rate-limited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ...domain.errors import Forbidden
+from ...domain.identity import CallerIdentity
+from ...domain.policy import require_bound
+from ...domain.ports import Clock
+from ...domain.ratelimit import Limit, SlidingWindow
+from ..jsonrpc import MethodSpec
+from ..support_rpc.context import RequestContext
+from .boundary import OperatorBoundary
+
+WRITES_PER_DEVICE = Limit(240, timedelta(minutes=1))
+WRITE_TAG = "writes"
+OPERATOR_TAG = "operator"
+
+
+class MethodGate:
+    """``authorize`` hook of the server registry."""
+
+    def __init__(self, clock: Clock, writes: Limit = WRITES_PER_DEVICE) -> None:
+        self._clock = clock
+        self._writes = SlidingWindow(writes, "changes from this device")
+
+    def __call__(self, ctx: RequestContext, spec: MethodSpec) -> None:
+        """Refuse unbound devices outside the public methods; count writes per device."""
+        if spec.public:
+            return
+        who: CallerIdentity = require_bound(ctx.caller)
+        if OPERATOR_TAG in spec.tags and who != OperatorBoundary.OPERATOR:
+            raise Forbidden(f"{spec.name} works only on the server's admin socket")
+        if WRITE_TAG in spec.tags:
+            self._writes.hit(who.device_addr, self._clock.now())

@@ -1,0 +1,13 @@
+"""The hero_assistance server API: wire types, conversions and the method registry."""
+
+from .context import EventSubscriptions, RequestContext
+from .registry import build_server_registry
+from .services import ServerInfo, ServerServices
+
+__all__ = [
+    "EventSubscriptions",
+    "RequestContext",
+    "ServerInfo",
+    "ServerServices",
+    "build_server_registry",
+]

@@ -1,0 +1,39 @@
+"""The use cases and live-delivery pieces the server's methods call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...domain.services import (
+    Accounts,
+    AttachmentLibrary,
+    Conversation,
+    DeviceEnrollment,
+    EventFeed,
+    PresenceBoard,
+    TicketDesk,
+)
+from ..live import EventHub
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerServices:
+    """Everything one project server does, composed by the app's container."""
+
+    accounts: Accounts
+    devices: DeviceEnrollment
+    tickets: TicketDesk
+    conversation: Conversation
+    attachments: AttachmentLibrary
+    presence: PresenceBoard
+    feed: EventFeed
+    hub: EventHub
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerInfo:
+    """Facts about the running server that ``project.info`` reports."""
+
+    version: str
+    overlay: str
+    link_lifetime_seconds: int = 900

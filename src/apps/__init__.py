@@ -1,0 +1,1 @@
+"""Applications: each has one composition root (``containers.py``) and a command line."""

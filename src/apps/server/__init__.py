@@ -1,0 +1,1 @@
+"""The hero_assistance project server: one process per customer project."""

@@ -1,0 +1,195 @@
+"""``hero-assistance-server``: create, run and administer a project server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from .admin_client import AdminClient, AdminError, ServerNotRunning
+from .config import (
+    DEFAULT_PORT,
+    ConfigError,
+    MailConfig,
+    ServerConfig,
+    load_config,
+    write_config,
+)
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hero-assistance-server",
+        description="A hero_assistance project server: support tickets over mycelium.")
+    parser.add_argument("--data-dir", type=Path, default=Path("hero-assistance-data"),
+                        help="the project's data directory (default: %(default)s)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="create a project data directory")
+    init.add_argument("name", help="the project's name, as people see it")
+    init.add_argument("--overlay", choices=["mycelium", "loopback"], default="mycelium")
+    init.add_argument("--port", type=int, default=DEFAULT_PORT)
+    init.add_argument("--loopback-address", default="127.0.0.1")
+    init.add_argument("--mycelium-api", default="http://127.0.0.1:8990")
+    init.add_argument("--sender", default="hero-assistance@localhost",
+                      help="From: address of sign-in emails")
+
+    serve = sub.add_parser("serve", help="run the server until SIGTERM/SIGINT")
+    serve.add_argument("--overlay", choices=["mycelium", "loopback"])
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--loopback-address")
+    serve.add_argument("--mycelium-api")
+    serve.add_argument("--log-level", default="info")
+
+    enroll = sub.add_parser("enroll", help="pre-enroll a person by email")
+    enroll.add_argument("email")
+    enroll.add_argument("--role", choices=["customer", "agent", "admin"], required=True)
+    enroll.add_argument("--name", help="display name (default: the part before @)")
+
+    for name, text in (("users", "list users"), ("devices", "list bound devices"),
+                       ("links", "list pending sign-in links")):
+        view = sub.add_parser(name, help=text)
+        view.add_argument("--json", action="store_true", help="machine-readable output")
+
+    for name, text in (("disable", "disable a user on every device"),
+                       ("enable", "re-enable a disabled user")):
+        toggle = sub.add_parser(name, help=text)
+        toggle.add_argument("email")
+
+    expire = sub.add_parser("expire-links", help="withdraw a user's pending sign-in links")
+    expire.add_argument("email")
+    resend = sub.add_parser("resend-link", help="replace a pending link and email it again")
+    resend.add_argument("link_id", type=int)
+
+    backup = sub.add_parser("backup", help="online backup of the database to FILE")
+    backup.add_argument("file", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    args = _parser().parse_args(argv)
+    data_dir: Path = args.data_dir.resolve()
+    try:
+        if args.command == "init":
+            return _init(data_dir, args)
+        if args.command == "serve":
+            return _serve(data_dir, args)
+        with AdminClient(data_dir) as admin:
+            return _admin(admin, args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ServerNotRunning as exc:
+        print(f"error: {exc}; start it with: hero-assistance-server --data-dir {data_dir} "
+              "serve", file=sys.stderr)
+        return EXIT_NOT_RUNNING
+    except AdminError as exc:
+        print(f"refused: {exc.message}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def _init(data_dir: Path, args: argparse.Namespace) -> int:
+    if (data_dir / "server.json").exists():
+        raise ConfigError(f"{data_dir} already holds a project; nothing changed")
+    try:
+        config = ServerConfig(project_name=args.name, overlay=args.overlay, port=args.port,
+                              loopback_address=args.loopback_address,
+                              mycelium_api=args.mycelium_api,
+                              mail=MailConfig(sender=args.sender))
+        config = msgspec.convert(msgspec.to_builtins(config), ServerConfig)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(str(exc)) from exc
+    write_config(data_dir, config)
+    _say(f"created project {args.name!r} in {data_dir}")
+    _say(f"sign-in emails are written to {data_dir / 'outbox'} (edit server.json for SMTP)")
+    return EXIT_OK
+
+
+def _serve(data_dir: Path, args: argparse.Namespace) -> int:
+    from .runtime import serve  # noqa: PLC0415 - keeps the admin commands light
+
+    config = load_config(data_dir)
+    overrides = {key: value for key, value in (
+        ("overlay", args.overlay), ("port", args.port),
+        ("loopback_address", args.loopback_address), ("mycelium_api", args.mycelium_api),
+    ) if value is not None}
+    if overrides:
+        try:
+            config = msgspec.convert({**msgspec.to_builtins(config), **overrides}, ServerConfig)
+        except msgspec.ValidationError as exc:
+            raise ConfigError(str(exc)) from exc
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(data_dir, config, on_ready=lambda url: _say(f"ready: {url}/rpc")))
+    return EXIT_OK
+
+
+def _admin(admin: AdminClient, args: argparse.Namespace) -> int:
+    command = args.command
+    if command == "enroll":
+        name = args.name or args.email.split("@", 1)[0]
+        user = admin.call("user.enroll", {"email": args.email, "role": args.role,
+                                          "display_name": name})
+        _say(f"enrolled {user['email']} as {user['role']} (user {user['id']})")
+    elif command == "users":
+        _show(admin.call("user.list"), args.json,
+              ["id", "email", "display_name", "role", "status", "created_at"])
+    elif command == "devices":
+        _show(admin.call("device.list"), args.json,
+              ["address", "user_id", "label", "bound_at", "last_seen"])
+    elif command == "links":
+        _show(admin.call("admin.links"), args.json,
+              ["id", "email", "device_addr", "device_label", "expires_at", "attempts"])
+    elif command in ("disable", "enable"):
+        user = _user_by_email(admin, args.email)
+        admin.call("user.update", {"user_id": user["id"], "disabled": command == "disable"})
+        _say(f"{command}d {user['email']}")
+    elif command == "expire-links":
+        count = admin.call("admin.expire_links", {"email": args.email})
+        _say(f"withdrew {count} pending link(s) of {args.email}")
+    elif command == "resend-link":
+        link = admin.call("admin.resend_link", {"link_id": args.link_id})
+        _say(f"sent a new link (id {link['id']}) for device {link['device_addr']}")
+    elif command == "backup":
+        result = admin.call("admin.backup", {"path": str(args.file.resolve())})
+        _say(f"wrote {result['path']} ({result['bytes']} bytes)")
+    return EXIT_OK
+
+
+def _user_by_email(admin: AdminClient, email: str) -> dict[str, Any]:
+    wanted = email.strip().lower()
+    for user in admin.call("user.list"):
+        if user["email"] == wanted:
+            return dict(user)
+    raise AdminError(-32003, f"{email} is not enrolled")
+
+
+def _show(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None:  # noqa: FBT001
+    if as_json:
+        _say(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        _say("(none)")
+        return
+    table = [columns] + [[str(row.get(c, "")) for c in columns] for row in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        _say("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+
+
+def _say(text: str) -> None:
+    print(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The server's configuration file, ``server.json`` in the data directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+CONFIG_FILE = "server.json"
+DATABASE_FILE = "project.sqlite3"
+BLOB_DIR = "attachments"
+OUTBOX_DIR = "outbox"
+ADMIN_SOCKET = "admin.sock"
+DEFAULT_PORT = 7330
+
+
+class MailConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Where sign-in emails go: the outbox folder (default) or an SMTP server."""
+
+    kind: Literal["outbox", "smtp"] = "outbox"
+    sender: str = "hero-assistance@localhost"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 20.0
+
+
+class ServerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Settings of one project server. ``init`` writes it; edit it to change them."""
+
+    project_name: Annotated[str, Meta(min_length=1, max_length=80)]
+    overlay: Literal["loopback", "mycelium"] = "mycelium"
+    port: Annotated[int, Meta(ge=1, le=65535)] = DEFAULT_PORT
+    loopback_address: str = "127.0.0.1"
+    mycelium_api: str = "http://127.0.0.1:8990"
+    synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    link_lifetime_minutes: Annotated[int, Meta(ge=1, le=1440)] = 15
+    mail: MailConfig = MailConfig()
+
+
+class ConfigError(Exception):
+    """The data directory or its configuration is missing or broken."""
+
+
+def config_path(data_dir: Path) -> Path:
+    """Where the configuration of a data directory lives."""
+    return data_dir / CONFIG_FILE
+
+
+def load_config(data_dir: Path) -> ServerConfig:
+    """Read ``server.json``, with a message that says how to fix what is wrong."""
+    path = config_path(data_dir)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{data_dir} is not a project data directory (no {CONFIG_FILE}); "
+            f"create one with: hero-assistance-server init --data-dir {data_dir} NAME"
+        ) from None
+    try:
+        return msgspec.json.decode(raw, type=ServerConfig)
+    except msgspec.DecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def write_config(data_dir: Path, config: ServerConfig) -> None:
+    """Create the data directory (0700) and write the configuration (0600)."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = config_path(data_dir)
+    temp = path.with_suffix(".tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(msgspec.json.format(msgspec.json.encode(config), indent=2) + b"\n")
+    temp.replace(path)

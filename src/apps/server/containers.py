@@ -1,0 +1,82 @@
+"""The server's composition root: every port wired to its adapter, in one place.
+
+The container is built by :mod:`.runtime` after the resources it depends on (the
+SQLite store, the overlay, the link URL) are open; nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from dependency_injector import containers, providers
+
+from ...adapters.blobs import FileBlobStore
+from ...adapters.http import OperatorBoundary, OverlayBoundary, build_app
+from ...adapters.http.access import MethodGate
+from ...adapters.images import PillowDecoder
+from ...adapters.live import EventHub
+from ...adapters.support_rpc import ServerInfo, ServerServices, build_server_registry
+from ...adapters.system import SystemClock, SystemSecrets
+from ...domain.ports import Mailer, Overlay, Storage
+from ...domain.services import (
+    Accounts,
+    AttachmentLibrary,
+    Conversation,
+    DeviceEnrollment,
+    EventFeed,
+    PresenceBoard,
+    TicketDesk,
+)
+from .settings import SettingsHolder
+
+
+class ServerContainer(containers.DeclarativeContainer):
+    """Providers of one running project server."""
+
+    # Provided by the runtime once opened (checked by ``check_dependencies``).
+    storage: providers.Dependency[Storage] = providers.Dependency()
+    overlay: providers.Dependency[Overlay] = providers.Dependency()
+    mailer: providers.Dependency[Mailer] = providers.Dependency()
+    link_url: providers.Dependency[Callable[[str], str]] = providers.Dependency()
+    blob_root = providers.Dependency(instance_of=Path)
+    info = providers.Dependency(instance_of=ServerInfo)
+    link_lifetime = providers.Dependency(instance_of=timedelta)
+
+    clock = providers.Singleton(SystemClock)
+    secrets = providers.Singleton(SystemSecrets)
+    blobs = providers.Singleton(FileBlobStore, root=blob_root)
+    settings = providers.Singleton(SettingsHolder)
+    hub = providers.Singleton(EventHub, settings=settings.provided.get)
+
+    accounts = providers.Singleton(Accounts, storage=storage, clock=clock)
+    devices = providers.Singleton(DeviceEnrollment, storage=storage, clock=clock,
+                                  secrets=secrets, mailer=mailer, link_url=link_url,
+                                  lifetime=link_lifetime)
+    tickets = providers.Singleton(TicketDesk, storage=storage, clock=clock, publisher=hub)
+    conversation = providers.Singleton(Conversation, storage=storage, clock=clock,
+                                       publisher=hub)
+    attachments = providers.Singleton(AttachmentLibrary, storage=storage, blobs=blobs,
+                                      clock=clock, decoder=providers.Singleton(PillowDecoder))
+    presence = providers.Singleton(PresenceBoard, storage=storage, clock=clock, publisher=hub)
+    feed = providers.Singleton(EventFeed, storage=storage)
+
+    services = providers.Singleton(
+        ServerServices, accounts=accounts, devices=devices, tickets=tickets,
+        conversation=conversation, attachments=attachments, presence=presence, feed=feed,
+        hub=hub,
+    )
+    gate = providers.Singleton(MethodGate, clock=clock)
+    registry = providers.Singleton(build_server_registry, services, info, authorize=gate)
+
+    overlay_app = providers.Singleton(
+        build_app, registry=registry,
+        boundary=providers.Singleton(OverlayBoundary, overlay=overlay, accounts=accounts),
+        hub=hub, feed=feed, attachments=attachments, presence=presence,
+    )
+    admin_app = providers.Singleton(
+        build_app, registry=registry, boundary=providers.Singleton(OperatorBoundary),
+        hub=hub, feed=feed, attachments=attachments, presence=presence,
+    )
+

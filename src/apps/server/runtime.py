@@ -1,0 +1,146 @@
+"""Run a project server: open resources, serve the overlay and admin listeners, stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import Callable
+from datetime import timedelta
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import uvicorn
+
+from ...adapters.loopback import LoopbackOverlay
+from ...adapters.mail import OutboxMailer
+from ...adapters.mail.smtp import SmtpMailer, SmtpSettings
+from ...adapters.sqlite import SqliteStorage
+from ...adapters.support_rpc import ServerInfo
+from ...domain.ports import Mailer, Overlay
+from ...domain.project import ProjectSettings
+from .admin_methods import register_admin_methods
+from .config import ADMIN_SOCKET, BLOB_DIR, DATABASE_FILE, OUTBOX_DIR, ConfigError, ServerConfig
+from .containers import ServerContainer
+from .listeners import ManagedServer, bind_tcp, bind_unix, url_host
+
+_log = logging.getLogger("hero_assistance.server")
+PRESENCE_SWEEP_SECONDS = 10.0
+MAX_WS_MESSAGE = 1024 * 1024
+
+
+def server_version() -> str:
+    """The installed package version."""
+    try:
+        return version("hero-assistance")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def make_overlay(config: ServerConfig) -> Overlay:
+    """The overlay named in the configuration."""
+    if config.overlay == "loopback":
+        return LoopbackOverlay(config.loopback_address)
+    raise ConfigError(
+        "the mycelium overlay adapter is not part of this build yet; "
+        "serve with --overlay loopback for a local demo"
+    )
+
+
+def make_mailer(config: ServerConfig, data_dir: Path) -> Mailer:
+    """The outbox (default) or the SMTP mailer."""
+    mail = config.mail
+    if mail.kind == "outbox":
+        return OutboxMailer(data_dir / OUTBOX_DIR, sender=mail.sender)
+    if not mail.smtp_host:
+        raise ConfigError("mail.kind is smtp but mail.smtp_host is empty")
+    return SmtpMailer(SmtpSettings(
+        host=mail.smtp_host, port=mail.smtp_port, security=mail.smtp_security,
+        username=mail.smtp_username, password=mail.smtp_password, sender=mail.sender,
+        timeout_seconds=mail.smtp_timeout_seconds,
+    ))
+
+
+async def serve(data_dir: Path, config: ServerConfig, *,
+                on_ready: Callable[[str], None] | None = None) -> None:
+    """Serve until SIGTERM or SIGINT; ``on_ready`` gets the overlay URL once listening."""
+    overlay = make_overlay(config)
+    listen = await overlay.listen_address()
+    base_url = f"http://{url_host(listen)}:{config.port}"
+    storage = SqliteStorage(data_dir / DATABASE_FILE, synchronous=config.synchronous)
+    await storage.start(ProjectSettings(name=config.project_name))
+    container = ServerContainer(
+        storage=storage, overlay=overlay, mailer=make_mailer(config, data_dir),
+        link_url=lambda token: f"{base_url}/auth/link/{token}",
+        blob_root=data_dir / BLOB_DIR,
+        link_lifetime=timedelta(minutes=config.link_lifetime_minutes),
+        info=ServerInfo(version=server_version(), overlay=overlay.name,
+                        link_lifetime_seconds=config.link_lifetime_minutes * 60),
+    )
+    socket_path = data_dir / ADMIN_SOCKET
+    try:
+        container.check_dependencies()
+        register_admin_methods(container.registry(), storage, container.services())
+        container.settings().set(await container.accounts().project_settings())
+        tcp = bind_tcp(listen, config.port)
+        uds = bind_unix(socket_path)
+        servers = [
+            ManagedServer(uvicorn.Config(container.overlay_app(), lifespan="off",
+                                         ws_max_size=MAX_WS_MESSAGE, access_log=False,
+                                         log_config=None)),
+            ManagedServer(uvicorn.Config(container.admin_app(), lifespan="off",
+                                         ws_max_size=MAX_WS_MESSAGE, access_log=False,
+                                         log_config=None)),
+        ]
+        _log.info("admin socket %s", socket_path)
+        await _run(servers, [tcp, uds], container, base_url, on_ready=on_ready)
+    finally:
+        container.hub().close_all()
+        await storage.close()
+        with contextlib.suppress(FileNotFoundError):
+            socket_path.unlink()
+
+
+async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
+               container: ServerContainer, base_url: str, *,
+               on_ready: Callable[[str], None] | None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [
+        asyncio.create_task(server.serve(sockets=[sock]))
+        for server, sock in zip(servers, sockets, strict=True)
+    ]
+    sweeper = asyncio.create_task(_sweep_presence(container))
+    while not all(server.started for server in servers):
+        if any(task.done() for task in tasks):
+            break
+        await asyncio.sleep(0.01)
+    _log.info("serving the %s overlay on %s", container.info().overlay, base_url)
+    if on_ready is not None:
+        on_ready(base_url)
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    for server in servers:
+        server.should_exit = True
+    sweeper.cancel()
+    stopper.cancel()
+    results = await asyncio.gather(*tasks, sweeper, return_exceptions=True)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(sig)
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+
+
+async def _sweep_presence(container: ServerContainer) -> None:
+    presence = container.presence()
+    while True:
+        await asyncio.sleep(PRESENCE_SWEEP_SECONDS)
+        try:
+            await presence.expire()
+        except Exception:  # noqa: BLE001 - the sweeper must outlive a failed sweep
+            _log.exception("presence sweep failed")
