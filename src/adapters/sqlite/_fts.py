@@ -22,7 +22,10 @@ def _fold(text: str) -> str:
 
 
 def match_expression(terms: tuple[str, ...]) -> str | None:
-    """The MATCH string requiring every term as a prefix, or ``None`` if none can match.
+    """The MATCH string requiring every term as a prefix; ``None`` if nothing can match.
+
+    An empty string is returned when no term constrains anything (the caller then
+    filters on nothing but the other fields).
 
     A term that is not one token (``foo_bar``, ``"``, ``*``, an empty string) is a prefix
     of no word, so a query requiring it matches nothing, exactly as the in-memory adapter
@@ -30,6 +33,10 @@ def match_expression(terms: tuple[str, ...]) -> str | None:
     """
     parts: list[str] = []
     for term in terms:
+        if not term:
+            # "" prefixes every word, so it asks for nothing beyond "has a word" (which
+            # every real ticket subject does); the domain never sends one anyway.
+            continue
         if _TOKEN.fullmatch(_fold(term)) is None:
             return None
         # NFC so a decomposed accent reaches the tokenizer as one character; the quotes

@@ -92,10 +92,10 @@ def _keyset(order: TicketOrder, after: Cursor) -> tuple[str, list[object]]:
 def select_tickets(query: TicketQuery) -> TicketSelect | None:
     """The statement for one page of ``query`` (``limit + 1`` rows, to see if more exist)."""
     where, params = _filters(query)
-    if query.terms:
-        match = match_expression(query.terms)
-        if match is None:
-            return None
+    match = match_expression(query.terms) if query.terms else ""
+    if match is None:
+        return None
+    if match:
         hits = _HITS_ALL if query.include_internal else _HITS_PUBLIC
         if query.order is TicketOrder.RELEVANCE:
             return _ranked(query, match, where, params)
