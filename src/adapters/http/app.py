@@ -10,11 +10,12 @@ from litestar.types import ControllerRouterHandler
 
 from ...domain.attachments import MAX_ATTACHMENT_BYTES
 from ...domain.identity import Caller
-from ...domain.services import AttachmentLibrary, EventFeed, PresenceBoard
+from ...domain.services import AttachmentLibrary, DeviceEnrollment, EventFeed, PresenceBoard
 from ..jsonrpc import MethodRegistry
 from ..live import EventHub
 from ..support_rpc.context import RequestContext
 from ._attachment_routes import attachment_routes
+from ._link_pages import link_routes
 from ._rpc_routes import rpc_routes
 from .boundary import IdentityBoundary
 
@@ -30,7 +31,8 @@ class HttpLimits:
 
 def build_app(*, registry: MethodRegistry[RequestContext], boundary: IdentityBoundary,
               hub: EventHub, feed: EventFeed, attachments: AttachmentLibrary,
-              presence: PresenceBoard, limits: HttpLimits | None = None,
+              presence: PresenceBoard, devices: DeviceEnrollment,
+              limits: HttpLimits | None = None,
               extra_routes: Sequence[ControllerRouterHandler] = (),
               on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
               on_shutdown: Sequence[Callable[[], Awaitable[None]]] = ()) -> Litestar:
@@ -44,6 +46,7 @@ def build_app(*, registry: MethodRegistry[RequestContext], boundary: IdentityBou
         *rpc_routes(identify, registry, hub=hub, feed=feed, presence=presence,
                     max_body=caps.rpc_body, max_message=caps.websocket_message),
         *attachment_routes(identify, attachments, caps.attachment_body),
+        *link_routes(devices),
         *extra_routes,
     ]
     return Litestar(

@@ -73,10 +73,10 @@ class ServerContainer(containers.DeclarativeContainer):
     overlay_app = providers.Singleton(
         build_app, registry=registry,
         boundary=providers.Singleton(OverlayBoundary, overlay=overlay, accounts=accounts),
-        hub=hub, feed=feed, attachments=attachments, presence=presence,
+        hub=hub, feed=feed, attachments=attachments, presence=presence, devices=devices,
     )
     admin_app = providers.Singleton(
         build_app, registry=registry, boundary=providers.Singleton(OperatorBoundary),
-        hub=hub, feed=feed, attachments=attachments, presence=presence,
+        hub=hub, feed=feed, attachments=attachments, presence=presence, devices=devices,
     )
 
