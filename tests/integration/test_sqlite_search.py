@@ -30,16 +30,20 @@ from ._sqlite_support import PROJECT, at, message, ticket
 
 pytestmark = pytest.mark.anyio
 
+FULL_WIDTH_FULL = "\uff46\uff55\uff4c\uff4c"  # "full" in full-width letters
+
 WORDS = [
     "printer", "print", "printing", "paper", "jam", "Café", "crème", "naïve", "Zoë", "ZOE",
     "network", "net", "netting", "foo_bar", "bar", "l'été", "e-mail", "mail", "x86_64",
     "über", "uber", "straße", "日本語", "2fa", "login", "log-in", "AND", "or", "NOT", "near",
+    "ﬁle", FULL_WIDTH_FULL, "x²", "İstanbul", "ǅemal", "Ŀlama",
 ]
 SYNTAX = ['"', 'a"b', "*", "printer*", "^net", "subject:jam", "-mail", "(", ")", "{x}",
           "near/2", "a:b", "foo_bar", "", " ", "+", "AND", "or", "NOT", "NEAR", "'", "\\"]
 TERMS = ["pri", "print", "printer", "p", "ja", "caf", "cafe", "café", "CRE", "naive", "zoe",
          "net", "foo", "bar", "ete", "mail", "x86", "64", "uber", "über", "stra", "日本",
-         "2f", "log", "in", "and", "or", "not", "near", "nothing", "zz"]
+         "2f", "log", "in", "and", "or", "not", "near", "nothing", "zz", "strass", "straß",
+         "file", "fi", "full", FULL_WIDTH_FULL[:2], "x2", "istan", "dz", "ll"]
 
 
 def _text(rng: random.Random, n: int) -> str:
@@ -145,6 +149,20 @@ async def test_query_syntax_in_terms_is_only_text(
             got = await sqlite.read(lambda r, q=query: r.tickets.query(q))
             want = await memory.read(lambda r, q=query: r.tickets.query(q))
             assert sorted(t.id for t in got.items) == sorted(t.id for t in want.items), query
+
+
+@pytest.mark.parametrize(("text", "term"), [
+    ("Straße", "strasse"), ("strasse", "straß"), ("ﬁle", "file"), (FULL_WIDTH_FULL, "full"),
+    ("x²", "x2"), ("ǅemal", "dzemal"), ("Crème brûlée", "brulee"), ("CAFÉ", "café"),
+])
+async def test_text_is_folded_like_the_memory_adapter_folds_it(
+    tmp_path: Path, text: str, term: str
+) -> None:
+    async with await SqliteStorage.open(tmp_path / "fold.sqlite3", PROJECT) as store:
+        await store.write(lambda r: r.tickets.add(ticket(1, subject=text)))
+        page = await store.read(lambda r: r.tickets.query(TicketQuery(terms=(term,))))
+
+    assert [t.id for t in page.items] == [1]
 
 
 async def test_relevance_ranks_the_same_matches_in_one_page(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from ._fts import register_fold
 from ._repositories import SqliteRepositories
 from .errors import StorageClosed, StorageError
 
@@ -38,6 +39,7 @@ def open_connection(path: Path, *, synchronous: str, read_only: bool) -> sqlite3
         timeout=BUSY_TIMEOUT_MS / 1000,
     )
     try:
+        register_fold(conn)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         conn.execute("PRAGMA temp_store = MEMORY")

@@ -176,40 +176,47 @@ CREATE TABLE events (
     data TEXT NOT NULL                -- a JSON object
 );
 
--- Full-text search. External content: the text lives once, in tickets and messages;
--- the triggers keep the indexes in step (rowid = ticket id, message id).
+-- Full-text search. Contentless indexes (the text lives once, in tickets and messages)
+-- kept in step by triggers; rowid = ticket id, message id. The text is indexed through
+-- search_fold() (case folding, compatibility decomposition, accents dropped: see
+-- _fts.py), a function every connection of the adapter registers, so that "straße"
+-- matches "strasse" and "ﬁle" matches "file" exactly as the in-memory adapter decides.
 CREATE VIRTUAL TABLE tickets_fts USING fts5 (
     subject, body,
-    content = 'tickets', content_rowid = 'id',
+    content = '',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets BEGIN
-    INSERT INTO tickets_fts (rowid, subject, body) VALUES (new.id, new.subject, new.body);
+    INSERT INTO tickets_fts (rowid, subject, body)
+        VALUES (new.id, search_fold(new.subject), search_fold(new.body));
 END;
 CREATE TRIGGER tickets_fts_update AFTER UPDATE OF subject, body ON tickets
 WHEN old.subject IS NOT new.subject OR old.body IS NOT new.body BEGIN
     INSERT INTO tickets_fts (tickets_fts, rowid, subject, body)
-        VALUES ('delete', old.id, old.subject, old.body);
-    INSERT INTO tickets_fts (rowid, subject, body) VALUES (new.id, new.subject, new.body);
+        VALUES ('delete', old.id, search_fold(old.subject), search_fold(old.body));
+    INSERT INTO tickets_fts (rowid, subject, body)
+        VALUES (new.id, search_fold(new.subject), search_fold(new.body));
 END;
 CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN
     INSERT INTO tickets_fts (tickets_fts, rowid, subject, body)
-        VALUES ('delete', old.id, old.subject, old.body);
+        VALUES ('delete', old.id, search_fold(old.subject), search_fold(old.body));
 END;
 
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
     body,
-    content = 'messages', content_rowid = 'id',
+    content = '',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+    INSERT INTO messages_fts (rowid, body) VALUES (new.id, search_fold(new.body));
 END;
 CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages
 WHEN old.body IS NOT new.body BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
-    INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+    INSERT INTO messages_fts (messages_fts, rowid, body)
+        VALUES ('delete', old.id, search_fold(old.body));
+    INSERT INTO messages_fts (rowid, body) VALUES (new.id, search_fold(new.body));
 END;
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+    INSERT INTO messages_fts (messages_fts, rowid, body)
+        VALUES ('delete', old.id, search_fold(old.body));
 END;
