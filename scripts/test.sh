@@ -21,5 +21,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "$want" > "$stamp"
 fi
 
+# nox runs its sessions without virtualenvs of their own (noxfile.py): the tools are
+# the ones installed in this environment, so it must come first on PATH.
+export PATH="$PWD/$venv/bin:$PATH"
+export VIRTUAL_ENV="$PWD/$venv"
+
 echo "== nox: lint, typecheck, tests"
 exec "$venv/bin/nox" --no-venv -s lint typecheck tests -- "$@"
