@@ -89,6 +89,13 @@ async def test_a_file_from_a_newer_program_is_refused(db_path: Path) -> None:
         await SqliteStorage.open(db_path, PROJECT)
 
 
+async def test_a_file_that_is_not_a_database_is_refused_cleanly(db_path: Path) -> None:
+    await anyio.Path(db_path).write_bytes(b"this is a text file, not SQLite" * 100)
+
+    with pytest.raises(StorageError):
+        await SqliteStorage.open(db_path, PROJECT)
+
+
 async def test_the_file_is_in_wal_mode(store: SqliteStorage, db_path: Path) -> None:
     assert _pragma(db_path, "journal_mode") == "wal"
 

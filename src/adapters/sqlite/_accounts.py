@@ -242,7 +242,3 @@ class SqliteProject:
     def save(self, settings: ProjectSettings) -> None:
         """Replace the settings."""
         self._c.execute(_PROJECT_SAVE, (settings.name, int(settings.customers_see_all_tickets)))
-
-    def exists(self) -> bool:
-        """Whether the project row is there (false only for a brand-new file)."""
-        return self._c.execute(_PROJECT_GET).fetchone() is not None

@@ -40,15 +40,10 @@ T = TypeVar("T")
 def _prepare(default_project: ProjectSettings, session: Session) -> None:
     """On the writer thread: bring the schema up to date, seed the project row if new."""
     migrate(session.conn, bundled())
-    project = session.repos.project
-    if not project.exists():
-        session.conn.execute("BEGIN IMMEDIATE")
-        try:
-            project.save(default_project)
-        except BaseException:
-            session.conn.execute("ROLLBACK")
-            raise
-        session.conn.execute("COMMIT")
+    session.conn.execute(
+        "INSERT OR IGNORE INTO project (id, name, customers_see_all_tickets) VALUES (1, ?, ?)",
+        (default_project.name, int(default_project.customers_see_all_tickets)),
+    )
 
 
 def _optimize(session: Session) -> None:
