@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
 from hero_assistance.adapters.memory import MemoryBlobStore, MemoryStorage
 from hero_assistance.domain.ports import BlobStore, Storage
 from hero_assistance.domain.project import ProjectSettings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from hero_assistance.domain.ports import BlobStore
 
 from ._factories import sha

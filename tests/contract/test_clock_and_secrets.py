@@ -7,6 +7,7 @@ import string
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from hero_assistance.adapters.memory import CountingSecrets, ManualClock
 from hero_assistance.adapters.system import SystemClock, SystemSecrets
 from hero_assistance.domain.magic_links import CODE_ALPHABET, CODE_LENGTH

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+
 from hero_assistance.domain.events import Event, EventKind
 from hero_assistance.domain.ports import Repositories, Storage
 

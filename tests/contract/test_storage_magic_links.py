@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+
 from hero_assistance.domain.magic_links import hash_secret
 from hero_assistance.domain.ports import Repositories, Storage
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from hero_assistance.domain.identity import Role
 from hero_assistance.domain.ports import Repositories, Storage
 from hero_assistance.domain.presence import Presence, PresenceState

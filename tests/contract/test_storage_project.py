@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from hero_assistance.domain.ports import Repositories, Storage
 from hero_assistance.domain.project import ProjectSettings
 

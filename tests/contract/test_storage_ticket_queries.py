@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
+
 from hero_assistance.domain.identity import Role
 from hero_assistance.domain.listing import Cursor, TicketOrder, TicketQuery
 from hero_assistance.domain.ports import Storage

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+
 from hero_assistance.domain.identity import Role
 from hero_assistance.domain.listing import Cursor, TicketOrder, TicketQuery, search_terms
 from hero_assistance.domain.messages import Visibility

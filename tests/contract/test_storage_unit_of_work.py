@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
+
 from hero_assistance.domain.errors import NotFound
 from hero_assistance.domain.identity import Role, UserStatus
 from hero_assistance.domain.listing import TicketQuery

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import anyio
 import pytest
+
 from hero_assistance.adapters.live import (
     CloseCause,
     EventHub,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import anyio
 import pytest
+
 from hero_assistance.adapters.live import (
     CloseCause,
     EventHub,

@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 import pytest
+
 from hero_assistance.adapters.jsonrpc import (
     APPLICATION_ERRORS,
     DOMAIN_ERRORS,

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 import anyio
 import msgspec
 import pytest
+from msgspec import Meta, Struct
+
 from hero_assistance.adapters.jsonrpc import (
     NOT_FOUND,
     JsonRpcError,
@@ -16,7 +18,6 @@ from hero_assistance.adapters.jsonrpc import (
     encode_notification,
 )
 from hero_assistance.domain.errors import DomainError
-from msgspec import Meta, Struct
 
 pytestmark = pytest.mark.anyio
 

@@ -11,6 +11,11 @@ from typing import Annotated, Any
 
 import msgspec
 import pytest
+from jsonschema import Draft7Validator
+from msgspec import Meta, Struct
+from referencing import Registry
+from referencing.jsonschema import DRAFT7
+
 from hero_assistance.adapters.jsonrpc import (
     APPLICATION_ERRORS,
     CONFLICT,
@@ -21,10 +26,6 @@ from hero_assistance.adapters.jsonrpc import (
     PROTOCOL_ERRORS,
     MethodRegistry,
 )
-from jsonschema import Draft7Validator
-from msgspec import Meta, Struct
-from referencing import Registry
-from referencing.jsonschema import DRAFT7
 
 pytestmark = pytest.mark.anyio
 
