@@ -60,6 +60,17 @@ def test_watchers_are_merged_per_person_typing_on_any_device_counts() -> None:
     ]
 
 
+def test_typing_on_any_device_counts_whatever_order_the_devices_come_in() -> None:
+    typing_first = [beat("b-phone", 10, typing=True), beat("c-laptop", 10)]
+    for presences in (typing_first, list(reversed(typing_first))):
+        [watcher] = watchers_of(1, presences, NOW)
+        assert watcher.typing
+    quiet = [beat("b-phone", 10), beat("c-laptop", 10, ago=3)]
+    [watcher] = watchers_of(1, quiet, NOW)
+    assert not watcher.typing
+    assert watcher.last_seen == NOW  # the most recent of the devices
+
+
 def test_watchers_leave_out_other_tickets_silent_and_signed_off_devices() -> None:
     presences = [
         beat("elsewhere", 1, ticket=2),

@@ -1,0 +1,167 @@
+"""AttachmentLibrary: images checked by content, capped, stored once, read by policy."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from hero_assistance.domain.attachments import MAX_ATTACHMENT_BYTES, Attachment
+from hero_assistance.domain.errors import DeviceNotBound, InvalidInput, NotFound, TooLarge
+from hero_assistance.domain.services import AttachmentLibrary
+
+from .conftest import Cast, Harness, Person
+from .images import (
+    gif_image,
+    jpeg_image,
+    png_header,
+    png_image,
+    webp_extended_image,
+    webp_lossless_image,
+    webp_lossy_image,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+async def _stored(h: Harness) -> tuple[dict[str, bytes], list[Attachment | None]]:
+    metadata = await h.read(lambda r: [r.attachments.get(sha) for sha in h.blobs.blobs])
+    return dict(h.blobs.blobs), metadata
+
+
+async def _readable(h: Harness, who: Person, sha: str) -> bool:
+    try:
+        attachment, data = await h.library.open(who.caller, sha)
+    except NotFound:
+        with pytest.raises(NotFound):
+            await h.library.describe(who.caller, sha)
+        return False
+    assert attachment == await h.library.describe(who.caller, sha)
+    assert hashlib.sha256(data).hexdigest() == sha
+    return True
+
+
+@pytest.mark.parametrize(("data", "mime", "size"), [
+    (png_image(4, 3), "image/png", (4, 3)),
+    (jpeg_image(9, 17), "image/jpeg", (9, 17)),
+    (gif_image(), "image/gif", (1, 1)),
+    (webp_lossy_image(), "image/webp", (1, 1)),
+    (webp_lossless_image(), "image/webp", (1, 1)),
+    (webp_extended_image(), "image/webp", (1, 1)),
+])
+async def test_images_are_recognised_by_content_and_described(
+    harness: Harness, data: bytes, mime: str, size: tuple[int, int]
+) -> None:
+    alice = await harness.customer()
+    attachment = await harness.library.upload(alice.caller, data)
+    assert attachment == Attachment(
+        sha256=hashlib.sha256(data).hexdigest(), mime=mime, size=len(data), width=size[0],
+        height=size[1], created_at=harness.clock.now())
+    assert harness.blobs.blobs == {attachment.sha256: data}
+    opened, content = await harness.library.open(alice.caller, attachment.sha256.upper())
+    assert (opened, content) == (attachment, data)
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"%PDF-1.4 not an image", b"<svg xmlns='http://www.w3.org/2000/svg'></svg>",
+    b"\x89PNG\r\n\x1a\n truncated", b"BM\x00\x00bitmap",
+])
+async def test_anything_else_is_refused_and_nothing_is_stored(harness: Harness,
+                                                              data: bytes) -> None:
+    alice = await harness.customer()
+    with pytest.raises(InvalidInput) as refused:
+        await harness.library.upload(alice.caller, data)
+    assert refused.value.field == "file"
+    assert await _stored(harness) == ({}, [])
+
+
+async def test_declared_decompression_bombs_are_refused_before_storing(
+    harness: Harness,
+) -> None:
+    alice = await harness.customer()
+    with pytest.raises(TooLarge, match="100000x100000 pixels"):
+        await harness.library.upload(alice.caller, png_header(100_000, 100_000))
+    assert await _stored(harness) == ({}, [])
+
+
+async def test_the_size_cap_is_ten_mebibytes_by_default(harness: Harness) -> None:
+    alice = await harness.customer()
+    image = png_image()
+    padded = image + b"\x00" * (MAX_ATTACHMENT_BYTES - len(image))
+    assert (await harness.library.upload(alice.caller, padded)).size == MAX_ATTACHMENT_BYTES
+    with pytest.raises(TooLarge) as refused:
+        await harness.library.upload(alice.caller, padded + b"\x00")
+    assert refused.value.field == "file"
+    assert len(harness.blobs.blobs) == 1
+
+
+async def test_caps_are_configurable(harness: Harness) -> None:
+    alice = await harness.customer()
+    strict = AttachmentLibrary(harness.storage, harness.blobs, harness.clock, max_bytes=100,
+                               max_pixels=16)
+    with pytest.raises(TooLarge):
+        await strict.upload(alice.caller, png_image() + bytes(100))
+    with pytest.raises(TooLarge):
+        await strict.upload(alice.caller, png_image(5, 4))
+    assert (await strict.upload(alice.caller, png_image(4, 4))).width == 4
+
+
+async def test_the_same_bytes_are_stored_once_and_every_uploader_reads_them(
+    cast: Cast, harness: Harness
+) -> None:
+    data = png_image(2, 2)
+    first = await harness.library.upload(cast.a.caller, data)
+    harness.tick(60)
+    again = await harness.library.upload(cast.a.caller, data)
+    by_bob = await harness.library.upload(cast.b.caller, data)
+    assert first == again == by_bob  # the first upload's metadata, time included
+    assert list(harness.blobs.blobs) == [first.sha256]
+    assert await _readable(harness, cast.a, first.sha256)
+    assert await _readable(harness, cast.b, first.sha256)
+
+
+async def test_an_upload_is_private_until_a_message_shows_it(cast: Cast,
+                                                             harness: Harness) -> None:
+    ticket = await harness.ticket(cast.a)
+    shot = (await harness.library.upload(cast.a.caller, png_image())).sha256
+    assert await _readable(harness, cast.a, shot)
+    for who in (cast.b, cast.agent, cast.admin):
+        assert not await _readable(harness, who, shot)
+    await harness.talk.post(cast.a.caller, ticket.id, body="look", attachments=[shot])
+    assert await _readable(harness, cast.agent, shot)
+    assert await _readable(harness, cast.admin, shot)
+    assert not await _readable(harness, cast.b, shot)
+    await harness.see_all()
+    assert await _readable(harness, cast.b, shot)
+
+
+async def test_an_image_shown_only_in_an_internal_note_stays_with_staff(
+    cast: Cast, harness: Harness
+) -> None:
+    ticket = await harness.ticket(cast.a)
+    shot = (await harness.library.upload(cast.agent.caller, jpeg_image())).sha256
+    await harness.note(cast.agent, ticket.id, "their screen, for us", attachments=[shot])
+    assert await _readable(harness, cast.agent, shot)
+    assert await _readable(harness, cast.admin, shot)
+    assert not await _readable(harness, cast.a, shot)  # even on her own ticket
+    await harness.see_all()
+    assert not await _readable(harness, cast.b, shot)
+    # Once a public reply shows it, the requester may read it.
+    await harness.talk.post(cast.agent.caller, ticket.id, body="is it this?",
+                            attachments=[shot])
+    assert await _readable(harness, cast.a, shot)
+
+
+async def test_unknown_attachments_are_not_found_and_unbound_devices_refused(
+    cast: Cast, harness: Harness
+) -> None:
+    with pytest.raises(NotFound):
+        await harness.library.describe(cast.admin.caller, "ab" * 32)
+    with pytest.raises(NotFound):
+        await harness.library.open(cast.admin.caller, "not-even-a-hash")
+    shot = (await harness.library.upload(cast.a.caller, png_image())).sha256
+    for call in (harness.library.upload(cast.unbound, png_image()),
+                 harness.library.describe(cast.unbound, shot),
+                 harness.library.open(cast.unbound, shot)):
+        with pytest.raises(DeviceNotBound):
+            await call
