@@ -18,7 +18,10 @@ def bind_tcp(address: str, port: int) -> socket.socket:
     if ip.is_unspecified:
         raise ValueError("refusing to listen on a wildcard address")
     family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named explicitly: asyncio turns Nagle off (TCP_NODELAY) only for
+    # sockets whose proto says TCP, and accepted sockets inherit the listener's proto.
+    # With proto 0, every response waits ~40 ms on the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if family == socket.AF_INET6:
