@@ -188,7 +188,9 @@ def _show(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None
 
 
 def _say(text: str) -> None:
-    print(text)
+    # Flushed at once: a supervisor waits for the "ready:" line on a pipe, where
+    # stdout is block-buffered and the line would otherwise sit in the buffer.
+    print(text, flush=True)
 
 
 if __name__ == "__main__":
