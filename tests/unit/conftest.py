@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 import pytest
+
 from hero_assistance.adapters.memory import (
     CountingSecrets,
     ManualClock,

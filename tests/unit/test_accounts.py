@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from hero_assistance.domain.errors import (
     Conflict,
     DeviceNotBound,
@@ -12,7 +13,7 @@ from hero_assistance.domain.errors import (
     InvalidInput,
     NotFound,
 )
-from hero_assistance.domain.identity import CallerIdentity, Role, UnboundDevice, UserStatus
+from hero_assistance.domain.identity import Caller, CallerIdentity, Role, UnboundDevice, UserStatus
 from hero_assistance.domain.project import ProjectSettings
 
 from .conftest import PROJECT_NAME, Cast, Harness
@@ -226,3 +227,21 @@ async def test_project_settings_are_public_and_changed_by_admins(cast: Cast,
 async def test_time_does_not_change_identities(cast: Cast, harness: Harness) -> None:
     harness.clock.advance(timedelta(days=400))
     assert (await harness.identify(cast.a.addr)).user_id == cast.a.id
+
+
+async def test_people_shows_customers_only_staff_and_themselves(cast: Cast,
+                                                                harness: Harness) -> None:
+    wanted = [cast.a.id, cast.b.id, cast.agent.id, cast.admin.id, 999, cast.a.id]
+    everyone = sorted([cast.a.id, cast.b.id, cast.agent.id, cast.admin.id])
+
+    async def names(who: Caller) -> list[int]:
+        return [u.id for u in await harness.accounts.people(who, wanted)]
+
+    assert await names(cast.a.caller) == sorted([cast.a.id, cast.agent.id, cast.admin.id])
+    assert await names(cast.b.caller) == sorted([cast.b.id, cast.agent.id, cast.admin.id])
+    assert await names(cast.agent.caller) == everyone
+    assert await names(cast.admin.caller) == everyone
+    await harness.see_all()  # one organisation: its customers know each other
+    assert await names(cast.a.caller) == everyone
+    with pytest.raises(DeviceNotBound):
+        await harness.accounts.people(cast.unbound, wanted)

@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from hero_assistance.domain.attachments import MAX_ATTACHMENT_BYTES, Attachment
+from hero_assistance.adapters.memory import MemoryBlobStore
+from hero_assistance.domain.attachments import MAX_ATTACHMENT_BYTES, Attachment, ImageInfo
 from hero_assistance.domain.errors import DeviceNotBound, InvalidInput, NotFound, TooLarge
 from hero_assistance.domain.services import AttachmentLibrary
 
@@ -165,3 +166,44 @@ async def test_unknown_attachments_are_not_found_and_unbound_devices_refused(
                  harness.library.open(cast.unbound, shot)):
         with pytest.raises(DeviceNotBound):
             await call
+
+
+class _Decoder:
+    """An ImageDecoder that accepts only what it was told to, and notes what it saw."""
+
+    def __init__(self, good: set[bytes]) -> None:
+        self.good = good
+        self.seen: list[ImageInfo] = []
+
+    async def verify(self, data: bytes, expected: ImageInfo) -> None:
+        self.seen.append(expected)
+        if data not in self.good:
+            raise InvalidInput("file", "does not decode as its header says")
+
+
+async def test_a_decoder_that_refuses_keeps_the_upload_out(harness: Harness) -> None:
+    alice = await harness.customer()
+    good, bad = png_image(2, 1), png_image(1, 2)
+    decoder = _Decoder({good})
+    library = AttachmentLibrary(harness.storage, harness.blobs, harness.clock,
+                                decoder=decoder)
+    with pytest.raises(InvalidInput, match="does not decode"):
+        await library.upload(alice.caller, bad)
+    assert await _stored(harness) == ({}, [])
+    stored = await library.upload(alice.caller, good)
+    assert decoder.seen == [ImageInfo(mime="image/png", width=1, height=2),
+                            ImageInfo(mime="image/png", width=2, height=1)]
+    assert list(harness.blobs.blobs) == [stored.sha256]
+    # The decoder never sees what the header check already refused.
+    with pytest.raises(TooLarge):
+        await library.upload(alice.caller, png_header(100_000, 100_000))
+    assert len(decoder.seen) == 2
+
+
+async def test_metadata_whose_bytes_were_lost_is_not_found(harness: Harness) -> None:
+    alice = await harness.customer()
+    shot = await harness.library.upload(alice.caller, png_image())
+    amnesiac = AttachmentLibrary(harness.storage, MemoryBlobStore(), harness.clock)
+    assert await amnesiac.describe(alice.caller, shot.sha256) == shot
+    with pytest.raises(NotFound, match="no stored content"):
+        await amnesiac.open(alice.caller, shot.sha256)

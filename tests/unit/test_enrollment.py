@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from hero_assistance.domain.errors import (
     Conflict,
     DeviceNotBound,

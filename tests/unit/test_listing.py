@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from hero_assistance.domain.errors import InvalidInput
 from hero_assistance.domain.listing import TicketOrder
 from hero_assistance.domain.ports import Repositories

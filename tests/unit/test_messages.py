@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from hero_assistance.domain.errors import Forbidden, InvalidInput, NotFound, TooLarge
 from hero_assistance.domain.events import EventKind
 from hero_assistance.domain.messages import MessageRevision, Visibility

@@ -7,6 +7,7 @@ from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from hero_assistance.domain.errors import InvalidInput, LinkRejected
 from hero_assistance.domain.magic_links import (
     CODE_ALPHABET,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from hero_assistance.domain.errors import IllegalTransition, InvalidInput, TooLarge
 from hero_assistance.domain.identity import (
     MAX_DEVICE_LABEL_LENGTH,
