@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import cast
 
 from litestar import Response, post, websocket
-from litestar.exceptions import WebSocketDisconnect
 from litestar.handlers import BaseRouteHandler
 from litestar.status_codes import HTTP_204_NO_CONTENT
+from litestar.types import WebSocketDisconnectEvent, WebSocketReceiveEvent
 
 from ...domain.errors import DomainError
 from ...domain.identity import CallerIdentity
@@ -80,9 +81,8 @@ async def _serve(socket: AnySocket, session: SocketSession,
                  max_message: int) -> None:
     host = peer_host(socket)
     while session.close_reason is None:
-        try:
-            data = await socket.receive_data(mode="text")
-        except WebSocketDisconnect:
+        data = await _receive_frame(socket)
+        if data is None:
             return
         if len(data) > max_message:
             session.drop(f"message larger than {max_message} bytes")
@@ -97,10 +97,24 @@ async def _serve(socket: AnySocket, session: SocketSession,
         except DomainError as exc:
             session.drop(exc.message)
             return
-        body = data.encode() if isinstance(data, str) else data
         answer = await registry.handle(
-            RequestContext(caller=session.caller, subscriptions=session), body
+            RequestContext(caller=session.caller, subscriptions=session), data
         )
         if answer is not None:
             session.send(answer.decode())
         session.release_streams()
+
+
+async def _receive_frame(socket: AnySocket) -> bytes | None:
+    """The next message as bytes, text or binary frame alike; ``None`` once closed.
+
+    Litestar's ``receive_data(mode="text")`` turns a binary frame into ``""``, so a
+    client that sends its JSON as binary would get a parse error for a valid request.
+    """
+    event = cast("WebSocketReceiveEvent | WebSocketDisconnectEvent", await socket.receive())
+    if event["type"] == "websocket.disconnect":
+        return None
+    text = event.get("text")
+    if text is not None:
+        return text.encode()
+    return event.get("bytes") or b""

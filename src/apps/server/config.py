@@ -28,6 +28,7 @@ class MailConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_timeout_seconds: float = 20.0
+    smtp_ca_file: str = ""  # PEM bundle to trust instead of the system's (relative: data dir)
 
 
 class ServerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

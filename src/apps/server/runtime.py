@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import socket
+import ssl
 from collections.abc import Callable
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
@@ -60,7 +61,19 @@ def make_mailer(config: ServerConfig, data_dir: Path) -> Mailer:
         host=mail.smtp_host, port=mail.smtp_port, security=mail.smtp_security,
         username=mail.smtp_username, password=mail.smtp_password, sender=mail.sender,
         timeout_seconds=mail.smtp_timeout_seconds,
+        tls_context=_smtp_tls_context(mail.smtp_ca_file, data_dir),
     ))
+
+
+def _smtp_tls_context(ca_file: str, data_dir: Path) -> ssl.SSLContext | None:
+    """Trust only ``ca_file`` when one is named (a private mail server's own CA)."""
+    if not ca_file:
+        return None  # aiosmtplib verifies against the system's trust store
+    path = data_dir / ca_file  # an absolute ca_file replaces data_dir
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"mail.smtp_ca_file {path} cannot be used: {exc}") from exc
 
 
 async def serve(data_dir: Path, config: ServerConfig, *,
@@ -69,10 +82,11 @@ async def serve(data_dir: Path, config: ServerConfig, *,
     overlay = make_overlay(config)
     listen = await overlay.listen_address()
     base_url = f"http://{url_host(listen)}:{config.port}"
+    mailer = make_mailer(config, data_dir)  # a broken mail setting fails before the DB opens
     storage = SqliteStorage(data_dir / DATABASE_FILE, synchronous=config.synchronous)
     await storage.start(ProjectSettings(name=config.project_name))
     container = ServerContainer(
-        storage=storage, overlay=overlay, mailer=make_mailer(config, data_dir),
+        storage=storage, overlay=overlay, mailer=mailer,
         link_url=lambda token: f"{base_url}/auth/link/{token}",
         blob_root=data_dir / BLOB_DIR,
         link_lifetime=timedelta(minutes=config.link_lifetime_minutes),
