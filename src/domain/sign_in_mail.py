@@ -12,13 +12,14 @@ def compose_sign_in_mail(*, to: str, project_name: str, link_url: str, code: str
                          device_label: str, minutes: int) -> OutgoingMail:
     """Plain-text and HTML parts saying the same thing; every value escaped in HTML."""
     shown = format_code(code)
+    lifetime = f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
     subject = f"Sign in to {project_name} support"
     text = (
         f"Someone asked to sign in to {project_name} support as {to}\n"
         f"from the device labelled \"{device_label}\".\n\n"
         f"Open this link and press the button to bind that device:\n{link_url}\n\n"
         f"Or enter this code on that device: {shown}\n\n"
-        f"Both expire in {minutes} minutes and work once. If this was not you, "
+        f"Both expire in {lifetime} and work once. If this was not you, "
         f"ignore this email: nothing happens without the link or the code.\n"
     )
     html = (
@@ -29,7 +30,7 @@ def compose_sign_in_mail(*, to: str, project_name: str, link_url: str, code: str
         "and press the button to bind that device.</p>"
         f"<p>Or enter this code on that device: <code style=\"font-size:1.4em\">"
         f"{escape(shown)}</code></p>"
-        f"<p>Both expire in {minutes} minutes and work once. If this was not you, ignore "
+        f"<p>Both expire in {lifetime} and work once. If this was not you, ignore "
         "this email: nothing happens without the link or the code.</p>"
         "</body></html>"
     )
