@@ -318,6 +318,20 @@ async def test_an_address_bound_to_someone_else_cannot_be_bound_again(
     assert (await harness.user_record(dave.id)).status is UserStatus.INVITED
 
 
+async def test_a_code_is_checked_against_the_devices_newest_request(harness: Harness) -> None:
+    carol = await harness.enroll(Role.CUSTOMER)
+    dave = await harness.enroll(Role.CUSTOMER)
+    device = await _ask(harness, carol.email)
+    carols_code = code_from(harness.mailer.sent[-1])
+    harness.tick(10)
+    await _ask(harness, dave.email, device)
+    daves_code = code_from(harness.mailer.sent[-1])
+    with pytest.raises(LinkRejected, match="wrong code"):
+        await harness.devices.confirm_code(device, carols_code)
+    binding = await harness.devices.confirm_code(device, daves_code)
+    assert binding.user_id == dave.id
+
+
 async def test_a_disabled_user_cannot_bind_with_a_link_issued_before(cast: Cast,
                                                                      harness: Harness) -> None:
     user = await harness.enroll(Role.CUSTOMER)

@@ -240,8 +240,13 @@ async def test_a_customer_search_never_matches_words_only_in_internal_notes(
 async def test_search_results_page_newest_first(cast: Cast, harness: Harness) -> None:
     made = [await harness.ticket(cast.a, f"disk full on server {i}") for i in range(5)]
     await harness.ticket(cast.a, "unrelated")
+    harness.tick()
+    # The oldest match was touched last: a search still lists by creation, newest first.
+    await harness.desk.update(cast.agent.caller, made[0].id, status=S.OPEN)
     pages = await all_pages(harness, cast.agent, limit=2, text="disk")
     assert [i for p in pages for i in p] == [t.id for t in reversed(made)]
+    by_update = await ids(harness, cast.agent, text="disk", order=TicketOrder.UPDATED)
+    assert by_update == [made[0].id] + [t.id for t in reversed(made[1:])]
 
 
 async def test_relevance_ranks_better_matches_first_in_one_page(cast: Cast,
