@@ -212,6 +212,14 @@ async def test_search_matches_subject_body_and_replies_by_word_prefix(
     assert set(await ids(harness, cast.a, text="   ")) == {printer.id, vpn.id}
 
 
+async def test_search_finds_identifiers_with_underscores_as_people_paste_them(
+    cast: Cast, harness: Harness
+) -> None:
+    ticket = await harness.ticket(cast.a, "Chrome says ERR_CONNECTION_RESET on login")
+    assert await ids(harness, cast.a, text="ERR_CONNECTION_RESET") == [ticket.id]
+    assert await ids(harness, cast.a, text="err_conn") == [ticket.id]
+
+
 async def test_search_never_reaches_tickets_the_caller_cannot_see(cast: Cast,
                                                                   harness: Harness) -> None:
     await harness.ticket(cast.b, "Bob's secret merger plans")

@@ -307,6 +307,8 @@ def test_search_terms_are_lower_cased_unique_words_without_syntax() -> None:
     assert search_terms('Printer "ON" fire* OR printer -NEAR(x)') == (
         "printer", "on", "fire", "or", "near", "x")
     assert search_terms("  ...  ") == ()
+    # Words split where the index splits them: an underscore is not part of a word.
+    assert search_terms("ERR_CONN_RESET __init__") == ("err", "conn", "reset", "init")
     words = " ".join(f"w{i}" for i in range(MAX_SEARCH_TERMS))
     assert len(search_terms(words)) == MAX_SEARCH_TERMS
     assert refused_field(search_terms, words + " extra").field == "query"
