@@ -219,6 +219,8 @@ async def test_project_settings_are_public_and_changed_by_admins(cast: Cast,
     assert changed == ProjectSettings(name="Acme Ltd", customers_see_all_tickets=True)
     assert await harness.accounts.project_settings() == changed
     assert await harness.feed.settings() == changed
+    renamed = await harness.accounts.update_project(cast.admin.caller, name="Acme")
+    assert renamed == ProjectSettings(name="Acme", customers_see_all_tickets=True)
     with pytest.raises(InvalidInput) as refused:
         await harness.accounts.update_project(cast.admin.caller, name="")
     assert refused.value.field == "name"
