@@ -1,4 +1,5 @@
-"""Expiry and restarts of sign-in links, on the real SQLite store and the real outbox.
+"""Enrollment over time, on the real SQLite store and the real outbox: link expiry,
+restarts, and the ``last_seen`` of bound devices.
 
 Waiting out a real lifetime would take minutes, so these tests run the enrollment use
 cases in-process with a manual clock over the production adapters (SQLite file,
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,24 @@ async def test_a_pending_link_survives_a_restart_and_stays_single_use(tmp_path: 
         await _expect_refused(after, mail, "already been used", code_reason="no pending")
     finally:
         await after.storage.close()
+
+
+async def test_last_seen_follows_use_of_the_device_at_most_once_a_minute(stack: Stack) -> None:
+    await stack.devices.request_link(LAPTOP, email=EMAIL, device_label="laptop")
+    [mail] = stack.mails()
+    bound = await stack.devices.confirm_code(LAPTOP, mail.code)
+    caller = await stack.accounts.identify(LAPTOP.device_addr)
+    assert isinstance(caller, CallerIdentity)
+
+    async def last_seen() -> datetime:
+        [device] = await stack.devices.list_devices(caller)
+        return device.last_seen
+
+    stack.clock.advance(timedelta(seconds=30))
+    await stack.accounts.identify(LAPTOP.device_addr)
+    assert await last_seen() == bound.bound_at  # within the minute: no write
+    stack.clock.advance(timedelta(seconds=31))
+    await stack.accounts.identify(LAPTOP.device_addr)
+    assert await last_seen() == stack.clock.now()
+    [listed] = await stack.devices.list_devices(OPERATOR)
+    assert (listed.bound_at, listed.last_seen) == (bound.bound_at, stack.clock.now())
