@@ -41,6 +41,7 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     mycelium_api: str = "http://127.0.0.1:8990"
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     link_lifetime_minutes: Annotated[int, Meta(ge=1, le=1440)] = 15
+    write_limit_per_minute: Annotated[int, Meta(ge=1, le=100_000)] = 240
     mail: MailConfig = MailConfig()
 
 

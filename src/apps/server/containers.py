@@ -20,6 +20,7 @@ from ...adapters.live import EventHub
 from ...adapters.support_rpc import ServerInfo, ServerServices, build_server_registry
 from ...adapters.system import SystemClock, SystemSecrets
 from ...domain.ports import Mailer, Overlay, Storage
+from ...domain.ratelimit import Limit
 from ...domain.services import (
     Accounts,
     AttachmentLibrary,
@@ -43,6 +44,7 @@ class ServerContainer(containers.DeclarativeContainer):
     blob_root = providers.Dependency(instance_of=Path)
     info = providers.Dependency(instance_of=ServerInfo)
     link_lifetime = providers.Dependency(instance_of=timedelta)
+    write_limit = providers.Dependency(instance_of=Limit)
 
     clock = providers.Singleton(SystemClock)
     secrets = providers.Singleton(SystemSecrets)
@@ -67,7 +69,7 @@ class ServerContainer(containers.DeclarativeContainer):
         conversation=conversation, attachments=attachments, presence=presence, feed=feed,
         hub=hub,
     )
-    gate = providers.Singleton(MethodGate, clock=clock)
+    gate = providers.Singleton(MethodGate, clock=clock, writes=write_limit)
     registry = providers.Singleton(build_server_registry, services, info, authorize=gate)
 
     overlay_app = providers.Singleton(
@@ -79,4 +81,3 @@ class ServerContainer(containers.DeclarativeContainer):
         build_app, registry=registry, boundary=providers.Singleton(OperatorBoundary),
         hub=hub, feed=feed, attachments=attachments, presence=presence, devices=devices,
     )
-

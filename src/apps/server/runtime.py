@@ -22,6 +22,7 @@ from ...adapters.sqlite import SqliteStorage
 from ...adapters.support_rpc import ServerInfo
 from ...domain.ports import Mailer, Overlay
 from ...domain.project import ProjectSettings
+from ...domain.ratelimit import Limit
 from .admin_methods import register_admin_methods
 from .config import ADMIN_SOCKET, BLOB_DIR, DATABASE_FILE, OUTBOX_DIR, ConfigError, ServerConfig
 from .containers import ServerContainer
@@ -90,6 +91,7 @@ async def serve(data_dir: Path, config: ServerConfig, *,
         link_url=lambda token: f"{base_url}/auth/link/{token}",
         blob_root=data_dir / BLOB_DIR,
         link_lifetime=timedelta(minutes=config.link_lifetime_minutes),
+        write_limit=Limit(config.write_limit_per_minute, timedelta(minutes=1)),
         info=ServerInfo(version=server_version(), overlay=overlay.name,
                         link_lifetime_seconds=config.link_lifetime_minutes * 60),
     )
