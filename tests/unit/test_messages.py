@@ -10,7 +10,7 @@ from hero_assistance.domain.errors import Forbidden, InvalidInput, NotFound, Too
 from hero_assistance.domain.events import EventKind
 from hero_assistance.domain.messages import MessageRevision, Visibility
 from hero_assistance.domain.ports import Repositories
-from hero_assistance.domain.tickets import MAX_BODY_LENGTH
+from hero_assistance.domain.tickets import MAX_BODY_LENGTH, TicketStatus
 
 from .conftest import Cast, Harness
 from .images import gif_image, png_image
@@ -61,6 +61,35 @@ async def test_posting_bumps_the_tickets_updated_at(cast: Cast, harness: Harness
     assert bumped.updated_at == harness.clock.now()
     assert bumped.created_at == ticket.created_at
     assert bumped.status is ticket.status
+
+
+async def test_an_internal_note_leaves_the_ticket_as_the_customer_sees_it(
+    cast: Cast, harness: Harness
+) -> None:
+    ticket = await harness.ticket(cast.a)
+    harness.tick(3600)
+    await harness.talk.post(cast.agent.caller, ticket.id, body="aside", visibility=INTERNAL)
+    after = await harness.desk.get(cast.a.caller, ticket.id)
+    assert after == ticket
+    assert harness.published()[-1].kind is EventKind.MESSAGE_CREATED
+
+
+async def test_the_requesters_answer_puts_a_pending_ticket_back_to_open(
+    cast: Cast, harness: Harness
+) -> None:
+    ticket = await harness.ticket(cast.a)
+    await harness.desk.update(cast.agent.caller, ticket.id, status=TicketStatus.PENDING)
+    harness.tick(60)
+    await harness.talk.post(cast.agent.caller, ticket.id, body="still waiting for you")
+    assert (await harness.desk.get(cast.a.caller, ticket.id)).status is TicketStatus.PENDING
+    await harness.talk.post(cast.a.caller, ticket.id, body="here is the log")
+    reopened = await harness.desk.get(cast.a.caller, ticket.id)
+    assert reopened.status is TicketStatus.OPEN
+    last = (await harness.desk.history(cast.agent.caller, ticket.id))[-1]
+    assert (last.actor_id, last.field, last.old, last.new) == (
+        cast.a.id, "status", "pending", "open")
+    kinds = [e.kind for e in harness.published()[-2:]]
+    assert kinds == [EventKind.MESSAGE_CREATED, EventKind.TICKET_UPDATED]
 
 
 async def test_threads_hang_replies_under_a_parent_of_the_same_ticket(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..events import EventKind, NewEvent
 from ..messages import Message
 from ..presence import Presence
 from ..tickets import Ticket
@@ -47,3 +48,12 @@ def presence_data(presence: Presence) -> dict[str, object]:
         "typing": presence.typing,
         "last_seen": presence.last_seen.isoformat(),
     }
+
+
+def ticket_event(kind: EventKind, ticket: Ticket, fields: list[str] | None = None) -> NewEvent:
+    """A ticket event carrying the ticket's snapshot (and which fields changed)."""
+    data: dict[str, object] = {"ticket": ticket_data(ticket)}
+    if fields is not None:
+        data["changed"] = fields
+    return NewEvent(kind=kind, ticket_id=ticket.id, requester_id=ticket.requester_id,
+                    internal=False, occurred_at=ticket.updated_at, data=data)

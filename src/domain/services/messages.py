@@ -23,10 +23,10 @@ from ..policy import (
     require_bound,
 )
 from ..ports import Clock, EventPublisher, Repositories, Storage
-from ..tickets import Ticket, clean_body
+from ..tickets import Ticket, TicketChange, TicketStatus, clean_body
 from ._access import attachment_readable
 from ._publishing import write_and_publish
-from ._snapshots import message_data
+from ._snapshots import message_data, ticket_event
 
 MAX_MESSAGES_PER_PAGE = 500
 
@@ -71,8 +71,23 @@ class Conversation:
                 created_at=now,
             )
             repos.messages.add(message)
-            repos.tickets.update(ticket.changed(now))
-            return message, [_message_event(EventKind.MESSAGE_CREATED, message, ticket)]
+            events = [_message_event(EventKind.MESSAGE_CREATED, message, ticket)]
+            if message.is_internal:
+                # A note leaves the ticket as its customer sees it: not even its time moves.
+                return message, events
+            if ticket.status is TicketStatus.PENDING and who.user_id == ticket.requester_id:
+                # Pending means waiting for the customer; their answer puts it back in
+                # the agents' queue.
+                reopened = ticket.changed(now, status=TicketStatus.OPEN)
+                repos.tickets.update(reopened)
+                repos.tickets.add_change(TicketChange(
+                    ticket_id=ticket.id, actor_id=who.user_id, at=now, field="status",
+                    old=TicketStatus.PENDING.value, new=TicketStatus.OPEN.value,
+                ))
+                events.append(ticket_event(EventKind.TICKET_UPDATED, reopened, ["status"]))
+            else:
+                repos.tickets.update(ticket.changed(now))
+            return message, events
 
         return await write_and_publish(self._storage, self._publisher, add)
 

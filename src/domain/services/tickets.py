@@ -24,7 +24,7 @@ from ..tickets import (
     ensure_move,
 )
 from ._publishing import write_and_publish
-from ._snapshots import ticket_data
+from ._snapshots import ticket_event
 
 
 class Keep(Enum):
@@ -71,7 +71,7 @@ class TicketDesk:
                 ticket_id=ticket.id, actor_id=who.user_id, at=now, field="created",
                 old=None, new=ticket.status.value,
             ))
-            event = _ticket_event(EventKind.TICKET_CREATED, ticket)
+            event = ticket_event(EventKind.TICKET_CREATED, ticket)
             return ticket, [event]
 
         return await write_and_publish(self._storage, self._publisher, add)
@@ -161,7 +161,7 @@ class TicketDesk:
                     ticket_id=ticket.id, actor_id=who.user_id, at=now, field=field,
                     old=describe(getattr(ticket, field)), new=describe(new),
                 ))
-            return updated, [_ticket_event(EventKind.TICKET_UPDATED, updated, sorted(wanted))]
+            return updated, [ticket_event(EventKind.TICKET_UPDATED, updated, sorted(wanted))]
 
         return await write_and_publish(self._storage, self._publisher, change)
 
@@ -194,11 +194,3 @@ def _ensure_assignable(repos: Repositories, user_id: int) -> None:
         raise NotFound(f"user {user_id} does not exist")
     if not user.role.is_staff or user.status is UserStatus.DISABLED:
         raise InvalidInput("assignee_id", f"{user.display_name} is not an active agent")
-
-
-def _ticket_event(kind: EventKind, ticket: Ticket, fields: list[str] | None = None) -> NewEvent:
-    data: dict[str, object] = {"ticket": ticket_data(ticket)}
-    if fields is not None:
-        data["changed"] = fields
-    return NewEvent(kind=kind, ticket_id=ticket.id, requester_id=ticket.requester_id,
-                    internal=False, occurred_at=ticket.updated_at, data=data)
