@@ -30,7 +30,8 @@ class OutboxMailer:
         try:
             await anyio.to_thread.run_sync(self._write, data)
         except OSError as exc:
-            raise Unavailable(f"could not write the email to the outbox: {exc.strerror}") from exc
+            reason = exc.strerror or type(exc).__name__
+            raise Unavailable(f"could not write the email to the outbox: {reason}") from exc
 
     def _write(self, data: bytes) -> None:
         self.outbox.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -39,8 +40,14 @@ class OutboxMailer:
         temp = final.with_suffix(".tmp")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        temp.replace(final)
+            try:
+                view = memoryview(data)
+                while view:  # os.write may write less than asked (a full disk, a signal)
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            temp.replace(final)
+        except BaseException:
+            temp.unlink(missing_ok=True)  # no half-written leftovers in the outbox
+            raise
