@@ -6,15 +6,12 @@ import copy
 import enum
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
 import pytest
 from jsonschema import Draft7Validator
 from msgspec import Meta, Struct
-from referencing import Registry
-from referencing.jsonschema import DRAFT7
 
 from hero_assistance.adapters.jsonrpc import (
     APPLICATION_ERRORS,
@@ -27,10 +24,10 @@ from hero_assistance.adapters.jsonrpc import (
     MethodRegistry,
 )
 
+from ..openrpc_meta import openrpc_meta_validator
+
 pytestmark = pytest.mark.anyio
 
-META_SCHEMA_PATH = Path("/work/shared/reference/openrpc-meta-schema.json")
-JSON_SCHEMA_TOOLS = "https://meta.json-schema.tools"
 # Keywords of JSON Schema 2019-09/2020-12 that draft 7 does not know (and would ignore).
 NOT_DRAFT7 = {
     "$defs", "prefixItems", "dependentRequired", "dependentSchemas", "unevaluatedItems",
@@ -139,24 +136,6 @@ def _registry() -> MethodRegistry[None]:
     return registry
 
 
-def _meta_validator() -> Draft7Validator:
-    meta = json.loads(META_SCHEMA_PATH.read_text())
-    # The meta-schema refers to https://meta.json-schema.tools for "a JSON Schema": the
-    # draft 7 meta-schema with titles added, plus a JSONSchemaObject definition that
-    # referenceObject points into. It is not vendored, so stand in the draft 7
-    # meta-schema itself, under that URI, with the definition it needs.
-    dialect = copy.deepcopy(Draft7Validator.META_SCHEMA)
-    dialect["$id"] = JSON_SCHEMA_TOOLS + "/"
-    dialect["definitions"]["JSONSchemaObject"] = {
-        "type": "object", "properties": dialect["properties"],
-    }
-    resource = DRAFT7.create_resource(dialect)
-    registry: Registry[Any] = Registry().with_resources(
-        [(JSON_SCHEMA_TOOLS, resource), (JSON_SCHEMA_TOOLS + "/", resource)]
-    )
-    return Draft7Validator(meta, registry=registry)
-
-
 def _walk(node: Any, path: str = "") -> Any:
     """Yield (path, dict) for every object in the document."""
     if isinstance(node, dict):
@@ -187,7 +166,7 @@ def _schemas(document: dict[str, Any]) -> list[Any]:
 def test_document_validates_against_the_openrpc_meta_schema() -> None:
     document = _registry().openrpc_document()
 
-    errors = sorted(_meta_validator().iter_errors(document), key=lambda e: list(e.path))
+    errors = sorted(openrpc_meta_validator().iter_errors(document), key=lambda e: list(e.path))
 
     assert [f"{list(e.path)}: {e.message}" for e in errors] == []
 
@@ -197,7 +176,7 @@ def test_the_meta_schema_check_rejects_a_broken_document() -> None:
     del document["methods"][1]["params"]
     document["methods"][2]["result"]["schema"] = {"type": "text"}
 
-    assert len(list(_meta_validator().iter_errors(document))) >= 2
+    assert len(list(openrpc_meta_validator().iter_errors(document))) >= 2
 
 
 def test_header_and_extensions() -> None:

@@ -1,0 +1,48 @@
+"""``rpc.discover`` as a client gets it from the running server (DESIGN section 5)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ..openrpc_meta import meta_schema_errors
+from .server_harness import RpcClient, ServerProcess
+
+pytestmark = pytest.mark.anyio
+
+DESIGN_METHODS = {
+    "project.info", "auth.whoami", "auth.request_link", "auth.confirm",
+    "device.list", "device.rename", "device.revoke",
+    "user.enroll", "user.list", "user.update",
+    "ticket.create", "ticket.get", "ticket.list", "ticket.update", "ticket.history",
+    "message.post", "message.list", "message.edit",
+    "attachment.get", "presence.update", "presence.list", "events.subscribe",
+}
+ADMIN_METHODS = {"admin.links", "admin.expire_links", "admin.resend_link", "admin.backup"}
+
+
+async def test_the_served_document_is_valid_openrpc_listing_every_method(
+        server: ServerProcess) -> None:
+    async with RpcClient(server, "127.0.0.41") as stranger:  # unbound: discovery is open
+        document = await stranger.call("rpc.discover")
+
+    names = [method["name"] for method in document["methods"]]
+    assert meta_schema_errors(document) == []
+    assert document["openrpc"].startswith("1.")
+    assert set(names) >= DESIGN_METHODS | ADMIN_METHODS | {"rpc.discover"}
+    assert len(names) == len(set(names))
+    # The same check refuses a broken document, so the pass above means something.
+    broken = copy.deepcopy(document)
+    del broken["methods"][1]["params"]
+    broken["methods"][2]["result"]["schema"] = {"type": "text"}
+    assert len(meta_schema_errors(broken)) >= 2
+
+
+async def test_the_document_tells_how_to_transfer_attachments(server: ServerProcess) -> None:
+    async with RpcClient(server, "127.0.0.41") as stranger:
+        document = await stranger.call("rpc.discover")
+
+    described = {m["name"]: m for m in document["methods"]}["attachment.get"]
+    assert "POST /attachments" in described["description"]
+    assert "GET /attachments/{sha256}" in described["description"]
