@@ -211,6 +211,12 @@ async def test_an_unbound_device_may_only_discover_and_sign_in(server: ServerPro
         assert (await unbound.call("project.info"))["name"] == "Integration project"
         whoami = await unbound.call("auth.whoami")
         assert (whoami["device_addr"], whoami["bound"], whoami["user"]) == (UNBOUND, False, None)
+        # No header names a caller: proxies are not trusted.
+        spoofed = await unbound.http.post(
+            "/rpc", json={"jsonrpc": "2.0", "id": 1, "method": "ticket.get",
+                          "params": {"ticket_id": mine["id"]}},
+            headers={"X-Forwarded-For": A, "X-Real-IP": A, "Forwarded": f"for={A}"})
+        assert spoofed.json()["error"]["code"] == NOT_BOUND
         asked = await unbound.call("auth.request_link", {"email": "nobody@example.com",
                                                          "device_label": "stranger"})
         assert asked["accepted"] is True
