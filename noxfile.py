@@ -30,11 +30,16 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit, contract and integration tests.
+    """Unit, contract, integration and end-to-end tests.
+
+    The end-to-end tests make Linux network namespaces: they need root and iproute2
+    (``scripts/test.sh`` installs it when missing) and skip, saying why, without them.
+    They run in the same pytest call so that ``-k`` selects across every suite.
 
     pytest exits with 5 when it collects nothing; that is left as a failure on
     purpose, since an empty run means the suite was lost, not that all is well.
     """
     session.run(
-        "pytest", "tests/unit", "tests/contract", "tests/integration", *session.posargs
+        "pytest", "tests/unit", "tests/contract", "tests/integration", "tests/e2e",
+        *session.posargs,
     )

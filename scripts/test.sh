@@ -26,5 +26,12 @@ fi
 export PATH="$PWD/$venv/bin:$PATH"
 export VIRTUAL_ENV="$PWD/$venv"
 
+# The end-to-end tests make network namespaces with `ip`; as root, install it if missing.
+if ! command -v ip >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing iproute2 for the end-to-end tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null
+fi
+
 echo "== nox: lint, typecheck, tests"
 exec "$venv/bin/nox" --no-venv -s lint typecheck tests -- "$@"

@@ -24,6 +24,7 @@ from .config import (
 )
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
+EXIT_OVERLAY = 4  # the overlay cannot be served (no daemon, its address changed)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -116,7 +117,10 @@ def _init(data_dir: Path, args: argparse.Namespace) -> int:
 
 
 def _serve(data_dir: Path, args: argparse.Namespace) -> int:
-    from .runtime import serve  # noqa: PLC0415 - keeps the admin commands light
+    from .runtime import (  # noqa: PLC0415 - keeps the admin commands light
+        OverlayUnavailable,
+        serve,
+    )
 
     config = load_config(data_dir)
     overrides = {key: value for key, value in (
@@ -130,7 +134,11 @@ def _serve(data_dir: Path, args: argparse.Namespace) -> int:
             raise ConfigError(str(exc)) from exc
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(data_dir, config, on_ready=lambda url: _say(f"ready: {url}/rpc")))
+    try:
+        asyncio.run(serve(data_dir, config, on_ready=lambda url: _say(f"ready: {url}/rpc")))
+    except OverlayUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_OVERLAY
     return EXIT_OK
 
 

@@ -39,6 +39,10 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     port: Annotated[int, Meta(ge=1, le=65535)] = DEFAULT_PORT
     loopback_address: str = "127.0.0.1"
     mycelium_api: str = "http://127.0.0.1:8990"
+    # How long start-up waits for the daemon, and how often the node address is checked
+    # (a daemon restarted with another key has another address; the server then stops).
+    mycelium_startup_seconds: Annotated[float, Meta(gt=0, le=3600)] = 20.0
+    mycelium_check_seconds: Annotated[float, Meta(gt=0, le=86400)] = 30.0
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     link_lifetime_minutes: Annotated[int, Meta(ge=1, le=1440)] = 15
     write_limit_per_minute: Annotated[int, Meta(ge=1, le=100_000)] = 240

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from ...adapters.loopback import LoopbackOverlay
 from ...adapters.mail import OutboxMailer
 from ...adapters.mail.smtp import SmtpMailer, SmtpSettings
+from ...adapters.mycelium import MyceliumError, MyceliumOverlay
 from ...adapters.sqlite import SqliteStorage
 from ...adapters.support_rpc import ServerInfo
 from ...domain.ports import Mailer, Overlay
@@ -45,10 +48,30 @@ def make_overlay(config: ServerConfig) -> Overlay:
     """The overlay named in the configuration."""
     if config.overlay == "loopback":
         return LoopbackOverlay(config.loopback_address)
-    raise ConfigError(
-        "the mycelium overlay adapter is not part of this build yet; "
-        "serve with --overlay loopback for a local demo"
-    )
+    try:
+        return MyceliumOverlay(config.mycelium_api,
+                               startup_seconds=config.mycelium_startup_seconds)
+    except MyceliumError as exc:
+        raise ConfigError(f"mycelium_api: {exc}") from exc
+
+
+class OverlayUnavailable(Exception):
+    """The overlay cannot be served: no daemon, a bad address, or the address changed."""
+
+
+async def _listen_address(overlay: Overlay) -> str:
+    try:
+        return await overlay.listen_address()
+    except MyceliumError as exc:
+        raise OverlayUnavailable(str(exc)) from exc
+
+
+async def _watch_address(overlay: MyceliumOverlay, bound: str, every: float) -> None:
+    """Ends the server (through ``_run``) once the daemon has another address."""
+    try:
+        await overlay.watch(bound, every=every)
+    except MyceliumError as exc:
+        raise OverlayUnavailable(str(exc)) from exc
 
 
 def make_mailer(config: ServerConfig, data_dir: Path) -> Mailer:
@@ -81,7 +104,7 @@ async def serve(data_dir: Path, config: ServerConfig, *,
                 on_ready: Callable[[str], None] | None = None) -> None:
     """Serve until SIGTERM or SIGINT; ``on_ready`` gets the overlay URL once listening."""
     overlay = make_overlay(config)
-    listen = await overlay.listen_address()
+    listen = await _listen_address(overlay)
     base_url = f"http://{url_host(listen)}:{config.port}"
     mailer = make_mailer(config, data_dir)  # a broken mail setting fails before the DB opens
     storage = SqliteStorage(data_dir / DATABASE_FILE, synchronous=config.synchronous)
@@ -111,7 +134,11 @@ async def serve(data_dir: Path, config: ServerConfig, *,
                                          log_config=None)),
         ]
         _log.info("admin socket %s", socket_path)
-        await _run(servers, [tcp, uds], container, base_url, on_ready=on_ready)
+        watch = (functools.partial(_watch_address, overlay, listen,
+                                   config.mycelium_check_seconds)
+                 if isinstance(overlay, MyceliumOverlay) else None)
+        await _run(servers, [tcp, uds], container, base_url, on_ready=on_ready,
+                   watch=watch)
     finally:
         container.hub().close_all()
         await storage.close()
@@ -121,7 +148,8 @@ async def serve(data_dir: Path, config: ServerConfig, *,
 
 async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
                container: ServerContainer, base_url: str, *,
-               on_ready: Callable[[str], None] | None) -> None:
+               on_ready: Callable[[str], None] | None,
+               watch: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -131,6 +159,7 @@ async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
         for server, sock in zip(servers, sockets, strict=True)
     ]
     sweeper = asyncio.create_task(_sweep_presence(container))
+    watchers = [asyncio.create_task(watch())] if watch is not None else []
     while not all(server.started for server in servers):
         if any(task.done() for task in tasks):
             break
@@ -139,12 +168,14 @@ async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
     if on_ready is not None:
         on_ready(base_url)
     stopper = asyncio.create_task(stop.wait())
-    await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait([stopper, *tasks, *watchers], return_when=asyncio.FIRST_COMPLETED)
     for server in servers:
         server.should_exit = True
     sweeper.cancel()
     stopper.cancel()
-    results = await asyncio.gather(*tasks, sweeper, return_exceptions=True)
+    for watcher in watchers:
+        watcher.cancel()
+    results = await asyncio.gather(*tasks, sweeper, *watchers, return_exceptions=True)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.remove_signal_handler(sig)
     for result in results:
