@@ -21,27 +21,11 @@ TICKET_COLUMNS = (
     "t.created_at, t.updated_at"
 )
 
-# Ticket ids whose own text, or one of whose messages, matches. A ticket document is its
-# subject and body (two columns of one FTS row); each message is a document of its own.
-_HITS_ALL = (
-    "SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ? "
-    "UNION SELECT m.ticket_id FROM messages_fts JOIN messages AS m ON m.id = messages_fts.rowid "
-    "WHERE messages_fts MATCH ?"
-)
-_HITS_PUBLIC = _HITS_ALL + " AND m.visibility = 'public'"
-
-# The same with a bm25 rank (lower is better); a ticket keeps its best document's rank.
-_RANKED_ALL = (
-    "SELECT rowid AS id, bm25(tickets_fts) AS rank FROM tickets_fts WHERE tickets_fts MATCH ? "
-    "UNION ALL SELECT m.ticket_id, bm25(messages_fts) FROM messages_fts "
-    "JOIN messages AS m ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?"
-)
-_RANKED_PUBLIC = _RANKED_ALL + " AND m.visibility = 'public'"
-
 _ORDER_BY = {
     TicketOrder.UPDATED: " ORDER BY t.updated_at DESC, t.id DESC",
     TicketOrder.NEWEST: " ORDER BY t.id DESC",
 }
+_LOW_32_BITS = 0xFFFFFFFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,33 +61,105 @@ def _filters(query: TicketQuery) -> tuple[list[str], list[object]]:
     return where, params
 
 
+def _newest_bound(after: Cursor) -> int:
+    """NEWEST compares (id, id) with (key, ticket_id): ids below the returned bound.
+
+    That is ids below ``key``, or ``key`` itself too when ``key < ticket_id`` (cursors
+    this adapter hands out always have ``key == ticket_id``).
+    """
+    return after.key + 1 if after.key < after.ticket_id else after.key
+
+
 def _keyset(order: TicketOrder, after: Cursor) -> tuple[str, list[object]]:
     """Rows strictly after the cursor, comparing (sort key, id) as the memory adapter does."""
     if order is TicketOrder.UPDATED:
         # A row value, not "a < ? OR (a = ? AND id < ?)": SQLite seeks an index on
         # (updated_at[, rowid]) straight to the cursor only for the row-value form.
         return "(t.updated_at, t.id) < (?, ?)", [after.key, after.ticket_id]
-    # NEWEST compares (id, id) with (key, ticket_id): below key, or key itself when
-    # key < ticket_id (cursors this adapter hands out always have key == ticket_id).
-    bound = after.key + 1 if after.key < after.ticket_id else after.key
-    return "t.id < ?", [bound]
+    return "t.id < ?", [_newest_bound(after)]
+
+
+def _matching_ids(query: TicketQuery, match: str, where: list[str], params: list[object],
+                  below: int | None) -> tuple[str, list[object]]:
+    """A compound SELECT of the ids of tickets whose own text or one of whose messages
+    matches, each arm in ticket-id order straight from its FTS index.
+
+    A ticket document is its subject and body (two columns of one FTS row, rowid = the
+    ticket id); each message is a document of its own, with rowid = (ticket id << 32) |
+    message id, so both arms walk their index in ticket-id order. ``where`` (filters on
+    ``t``) and ``below`` (ids below a cursor, as a rowid range) are pushed into each arm.
+    """
+    ticket_arm = "SELECT tickets_fts.rowid AS id FROM tickets_fts"
+    message_arm = "SELECT messages_fts.rowid >> 32 AS id FROM messages_fts"
+    ticket_where, message_where = ["tickets_fts MATCH ?"], ["messages_fts MATCH ?"]
+    ticket_params: list[object] = [match]
+    message_params: list[object] = [match]
+    if not query.include_internal:
+        message_arm += f" JOIN messages AS m ON m.id = messages_fts.rowid & {_LOW_32_BITS}"
+        message_where.append("m.visibility = 'public'")
+    if where:
+        ticket_arm += " JOIN tickets AS t ON t.id = tickets_fts.rowid"
+        message_arm += " JOIN tickets AS t ON t.id = messages_fts.rowid >> 32"
+        ticket_where += where
+        message_where += where
+        ticket_params += params
+        message_params += params
+    if below is not None:
+        ticket_where.append("tickets_fts.rowid < ?")
+        ticket_params.append(below)
+        message_where.append("messages_fts.rowid < ?")
+        message_params.append(below << 32)
+    sql = (
+        f"{ticket_arm} WHERE {' AND '.join(ticket_where)} "
+        f"UNION {message_arm} WHERE {' AND '.join(message_where)}"
+    )
+    return sql, ticket_params + message_params
+
+
+def _ids_newest_first(query: TicketQuery, match: str, where: list[str],
+                      params: list[object], *, below: int | None,
+                      limit: int) -> tuple[str, list[object]]:
+    """A SELECT of at most ``limit`` matching, filtered ticket ids, highest first.
+
+    Unfiltered, the two FTS arms stream in id order and the compound stops after
+    ``limit`` ids: the agent's "search everything" does not touch every match. Filtered
+    (a customer's own tickets, a status), the matches are collected once and the
+    tickets walked by index instead: probing FTS per ticket would redo the prefix
+    expansion for each one, and filtering a stream would visit every match anyway.
+    """
+    if not where:
+        ids, id_params = _matching_ids(query, match, [], [], below)
+        return f"{ids} ORDER BY 1 DESC LIMIT ?", [*id_params, limit]
+    ids, id_params = _matching_ids(query, match, [], [], None)
+    clauses = [*where, f"t.id IN ({ids})"]
+    values = [*params, *id_params]
+    if below is not None:
+        clauses.append("t.id < ?")
+        values.append(below)
+    sql = f"SELECT t.id FROM tickets AS t WHERE {' AND '.join(clauses)} ORDER BY t.id DESC LIMIT ?"
+    return sql, [*values, limit]
 
 
 def select_tickets(query: TicketQuery) -> TicketSelect | None:
-    """The statement for one page of ``query`` (``limit + 1`` rows, to see if more exist)."""
+    """One page of an UPDATED or NEWEST list (``limit + 1`` rows, to see if more exist)."""
     where, params = _filters(query)
     match = match_expression(query.terms) if query.terms else ""
     if match is None:
         return None
+    if match and query.order is TicketOrder.NEWEST:
+        below = _newest_bound(query.after) if query.after is not None else None
+        ids, id_params = _ids_newest_first(query, match, where, params, below=below,
+                                         limit=query.limit + 1)
+        sql = (
+            f"WITH hits(id) AS ({ids}) SELECT {TICKET_COLUMNS} "
+            "FROM hits JOIN tickets AS t ON t.id = hits.id ORDER BY t.id DESC"
+        )
+        return TicketSelect(sql, tuple(id_params))
     if match:
-        hits = _HITS_ALL if query.include_internal else _HITS_PUBLIC
-        if query.order is TicketOrder.RELEVANCE:
-            return _ranked(query, match, where, params)
-        where.append(f"t.id IN ({hits})")
-        params.extend((match, match))
-    elif query.order is TicketOrder.RELEVANCE:
-        # Without terms every ticket scores the same: the newest come first.
-        return _ranked(query, None, where, params)
+        # The inbox order is not an FTS order: collect the matching ids, then page.
+        ids, id_params = _matching_ids(query, match, [], [], None)
+        where.append(f"t.id IN ({ids})")
+        params.extend(id_params)
     if query.after is not None:
         clause, values = _keyset(query.order, query.after)
         where.append(clause)
@@ -116,24 +172,42 @@ def select_tickets(query: TicketQuery) -> TicketSelect | None:
     return TicketSelect(sql, tuple(params))
 
 
-def _ranked(
-    query: TicketQuery, match: str | None, where: list[str], params: list[object]
-) -> TicketSelect:
-    """Best bm25 rank first among the ``RELEVANCE_WINDOW`` newest matches; one page only."""
+def select_ranking_window(query: TicketQuery) -> tuple[str, TicketSelect] | None:
+    """The MATCH string and the ids of the ``RELEVANCE_WINDOW`` newest matches (filtered).
+
+    ``None`` when nothing can match; an empty MATCH string when there are no terms (the
+    window is then simply the newest tickets).
+    """
+    where, params = _filters(query)
+    match = match_expression(query.terms) if query.terms else ""
     if match is None:
-        source = "SELECT t.*, 0.0 AS rank FROM tickets AS t"
-        head: list[object] = []
-    else:
-        ranked = _RANKED_ALL if query.include_internal else _RANKED_PUBLIC
-        source = (
-            f"SELECT t.*, best.rank AS rank FROM (SELECT id, MIN(rank) AS rank FROM ({ranked}) "
-            "GROUP BY id) AS best JOIN tickets AS t ON t.id = best.id"
-        )
-        head = [match, match]
-    if where:
-        source += " WHERE " + " AND ".join(where)
-    source += " ORDER BY t.id DESC LIMIT ?"
-    sql = (
-        f"SELECT {TICKET_COLUMNS} FROM ({source}) AS t ORDER BY t.rank, t.id DESC LIMIT ?"
-    )
-    return TicketSelect(sql, (*head, *params, RELEVANCE_WINDOW, query.limit))
+        return None
+    if not match:
+        sql = "SELECT t.id FROM tickets AS t"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return "", TicketSelect(sql + " ORDER BY t.id DESC LIMIT ?", (*params, RELEVANCE_WINDOW))
+    ids, id_params = _ids_newest_first(query, match, where, params, below=None,
+                                     limit=RELEVANCE_WINDOW)
+    return match, TicketSelect(ids, tuple(id_params))
+
+
+# bm25 of every matching document whose ticket id is in [low, high]: the window's range.
+# bm25 uses whole-index statistics, so the range changes which rows are scored, not how.
+RANK_TICKET_DOCUMENTS = (
+    "SELECT rowid, bm25(tickets_fts) FROM tickets_fts "
+    "WHERE tickets_fts MATCH ? AND rowid BETWEEN ? AND ?"
+)
+RANK_ALL_MESSAGES = (
+    "SELECT rowid >> 32, bm25(messages_fts) FROM messages_fts "
+    "WHERE messages_fts MATCH ? AND rowid BETWEEN ? << 32 AND (? << 32) | 4294967295"
+)
+RANK_PUBLIC_MESSAGES = (
+    "SELECT messages_fts.rowid >> 32, bm25(messages_fts) FROM messages_fts "
+    f"JOIN messages AS m ON m.id = messages_fts.rowid & {_LOW_32_BITS} "
+    "WHERE messages_fts MATCH ? AND messages_fts.rowid BETWEEN ? << 32 AND (? << 32) | 4294967295 "
+    "AND m.visibility = 'public'"
+)
+TICKETS_BY_IDS = (
+    f"SELECT {TICKET_COLUMNS} FROM tickets AS t WHERE t.id IN (SELECT value FROM json_each(?))"
+)

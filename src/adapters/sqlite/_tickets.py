@@ -10,7 +10,15 @@ import sqlite3
 
 from ...domain.listing import Page, TicketOrder, TicketQuery, cursor_after
 from ...domain.tickets import Priority, Ticket, TicketChange, TicketStatus
-from ._ticket_query import TICKET_COLUMNS, select_tickets
+from ._ticket_query import (
+    RANK_ALL_MESSAGES,
+    RANK_PUBLIC_MESSAGES,
+    RANK_TICKET_DOCUMENTS,
+    TICKET_COLUMNS,
+    TICKETS_BY_IDS,
+    select_ranking_window,
+    select_tickets,
+)
 from ._times import to_key, to_time
 from .errors import MissingRow, execute_checked
 
@@ -38,6 +46,11 @@ TicketRow = tuple[int, str, str, str, str, str, int, int | None, int, int]
 def encode_list(items: tuple[str, ...]) -> str:
     """An ordered list of strings as the JSON array the schema stores."""
     return json.dumps(items, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode_ids(ids: list[int]) -> str:
+    """A list of ids as one JSON parameter (read back with ``json_each``)."""
+    return json.dumps(ids, separators=(",", ":"))
 
 
 def ticket_from_row(row: TicketRow) -> Ticket:
@@ -99,15 +112,44 @@ class SqliteTickets:
 
     def query(self, query: TicketQuery) -> Page[Ticket]:
         """One page of tickets; see ``TicketQuery`` for the filters and orders."""
+        if query.order is TicketOrder.RELEVANCE:
+            return Page(items=tuple(self._ranked(query)), next_cursor=None)
         select = select_tickets(query)
         if select is None:
             return Page(items=(), next_cursor=None)
         tickets = [ticket_from_row(row) for row in self._c.execute(select.sql, select.params)]
-        if query.order is TicketOrder.RELEVANCE:
-            return Page(items=tuple(tickets), next_cursor=None)
         page = tickets[: query.limit]
         cursor = None
         if len(tickets) > query.limit and page:
             last = page[-1]
             cursor = cursor_after(last.id, last.updated_at, query.order).encode()
         return Page(items=tuple(page), next_cursor=cursor)
+
+    def _ranked(self, query: TicketQuery) -> list[Ticket]:
+        """Best bm25 first among the newest ``RELEVANCE_WINDOW`` matches (ties: newest).
+
+        Three bounded steps in the read's snapshot: the window's ids, the ranks of the
+        documents in the window's id range (a ticket keeps its best document's rank),
+        then the page's tickets.
+        """
+        plan = select_ranking_window(query)
+        if plan is None:
+            return []
+        match, window_select = plan
+        window = [row[0] for row in self._c.execute(window_select.sql, window_select.params)]
+        if not window:
+            return []
+        if match:
+            # bm25 is negative, lower is better; outside the window nothing counts.
+            ranks = dict.fromkeys(window, float("inf"))
+            low, high = window[-1], window[0]
+            messages = RANK_ALL_MESSAGES if query.include_internal else RANK_PUBLIC_MESSAGES
+            for sql in (RANK_TICKET_DOCUMENTS, messages):
+                for ticket_id, rank in self._c.execute(sql, (match, low, high)):
+                    if rank < ranks.get(ticket_id, rank):
+                        ranks[ticket_id] = rank
+            window.sort(key=lambda ticket_id: (ranks[ticket_id], -ticket_id))
+        chosen = window[: max(query.limit, 0)]
+        rows = self._c.execute(TICKETS_BY_IDS, (encode_ids(chosen),))
+        found = {ticket.id: ticket for ticket in map(ticket_from_row, rows)}
+        return [found[ticket_id] for ticket_id in chosen]

@@ -99,8 +99,9 @@ CREATE TABLE ticket_events (
 CREATE INDEX ticket_events_by_ticket ON ticket_events (ticket_id);
 
 CREATE TABLE messages (
-    id INTEGER PRIMARY KEY,
-    ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+    id INTEGER PRIMARY KEY CHECK (id BETWEEN 0 AND 4294967295),    -- fits 32 bits
+    ticket_id INTEGER NOT NULL REFERENCES tickets (id)
+        CHECK (ticket_id BETWEEN 0 AND 2147483647),                  -- fits 31 bits
     parent_id INTEGER,
     author_id INTEGER NOT NULL,
     body TEXT NOT NULL,
@@ -202,21 +203,27 @@ CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN
         VALUES ('delete', old.id, search_fold(old.subject), search_fold(old.body));
 END;
 
+-- A message's FTS rowid is (ticket_id << 32) | message id: FTS5 walks its rowids in
+-- order, so "newest tickets whose messages match" streams in ticket order and stops
+-- after one page, with no sort of every matching message. The ids are bounded to fit
+-- (see the CHECKs on messages).
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
     body,
     content = '',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts (rowid, body) VALUES (new.id, search_fold(new.body));
+    INSERT INTO messages_fts (rowid, body)
+        VALUES ((new.ticket_id << 32) | new.id, search_fold(new.body));
 END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages
-WHEN old.body IS NOT new.body BEGIN
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF body, ticket_id ON messages
+WHEN old.body IS NOT new.body OR old.ticket_id IS NOT new.ticket_id BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, body)
-        VALUES ('delete', old.id, search_fold(old.body));
-    INSERT INTO messages_fts (rowid, body) VALUES (new.id, search_fold(new.body));
+        VALUES ('delete', (old.ticket_id << 32) | old.id, search_fold(old.body));
+    INSERT INTO messages_fts (rowid, body)
+        VALUES ((new.ticket_id << 32) | new.id, search_fold(new.body));
 END;
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, body)
-        VALUES ('delete', old.id, search_fold(old.body));
+        VALUES ('delete', (old.ticket_id << 32) | old.id, search_fold(old.body));
 END;
