@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--loopback-address")
     serve.add_argument("--mycelium-api")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--benchmark", action="store_true",
+                       help="benchmarks only: also serve the bench.* probes of scripts/bench.py "
+                       "(loopback overlay only; never for real users)")
 
     enroll = sub.add_parser("enroll", help="pre-enroll a person by email")
     enroll.add_argument("email")
@@ -135,7 +138,8 @@ def _serve(data_dir: Path, args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(serve(data_dir, config, on_ready=lambda url: _say(f"ready: {url}/rpc")))
+        asyncio.run(serve(data_dir, config, on_ready=lambda url: _say(f"ready: {url}/rpc"),
+                          benchmark=args.benchmark))
     except OverlayUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_OVERLAY

@@ -27,6 +27,7 @@ from ...domain.ports import Mailer, Overlay
 from ...domain.project import ProjectSettings
 from ...domain.ratelimit import Limit
 from .admin_methods import register_admin_methods
+from .benchmark import install_probes
 from .config import ADMIN_SOCKET, BLOB_DIR, DATABASE_FILE, OUTBOX_DIR, ConfigError, ServerConfig
 from .containers import ServerContainer
 from .listeners import ManagedServer, bind_tcp, bind_unix, url_host
@@ -101,8 +102,11 @@ def _smtp_tls_context(ca_file: str, data_dir: Path) -> ssl.SSLContext | None:
 
 
 async def serve(data_dir: Path, config: ServerConfig, *,
-                on_ready: Callable[[str], None] | None = None) -> None:
-    """Serve until SIGTERM or SIGINT; ``on_ready`` gets the overlay URL once listening."""
+                on_ready: Callable[[str], None] | None = None, benchmark: bool = False) -> None:
+    """Serve until SIGTERM or SIGINT; ``on_ready`` gets the overlay URL once listening.
+
+    ``benchmark`` adds the bench.* probes of :mod:`.benchmark` (loopback overlay only).
+    """
     overlay = make_overlay(config)
     listen = await _listen_address(overlay)
     base_url = f"http://{url_host(listen)}:{config.port}"
@@ -122,6 +126,8 @@ async def serve(data_dir: Path, config: ServerConfig, *,
     try:
         container.check_dependencies()
         register_admin_methods(container.registry(), storage, container.services())
+        if benchmark:
+            install_probes(container, config)
         container.settings().set(await container.accounts().project_settings())
         tcp = bind_tcp(listen, config.port)
         uds = bind_unix(socket_path)
