@@ -7,6 +7,9 @@ one virtual environment per session.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+
 import nox
 
 nox.options.sessions = ["lint", "typecheck", "tests"]
@@ -43,3 +46,18 @@ def tests(session: nox.Session) -> None:
         "pytest", "tests/unit", "tests/contract", "tests/integration", "tests/e2e",
         *session.posargs,
     )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark, each figure next to a ceiling of the same run (``scripts/bench.py``).
+
+    Not a default session: the full run takes minutes and writes BENCHMARKS.md (with
+    .json and .png) at the repository root. ``nox -s bench -- --quick`` is the small
+    run ``scripts/test.sh`` makes after the tests; it fails only if a figure is missing.
+    The chart needs the ``bench`` extra (matplotlib), installed here when it is absent.
+    """
+    # nox's own interpreter: the environment the project is installed in.
+    if importlib.util.find_spec("matplotlib") is None:
+        session.run(sys.executable, "-m", "pip", "install", "--quiet", "-e", ".[bench]")
+    session.run(sys.executable, "scripts/bench.py", *session.posargs)

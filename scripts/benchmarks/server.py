@@ -1,0 +1,148 @@
+"""One real server process: ``hero-assistance-server`` as an operator runs it.
+
+``init`` makes the data directory (loopback overlay), the benchmark edits two
+settings in ``server.json`` (``synchronous`` and the per-device write limit), and
+``serve --benchmark`` runs it with the bench.* probes. Nothing else differs from
+production serving: the same uvicorn setup of ``runtime.py``, the same listener.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Self
+
+from . import machine
+
+HOST = "127.0.0.1"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+BENCH_WRITE_LIMIT = 100_000  # per device and minute: the highest the config accepts
+
+
+def server_command() -> list[str]:
+    """The installed console script next to this interpreter, else ``python -m``."""
+    script = Path(sys.executable).with_name("hero-assistance-server")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "hero_assistance.apps.server.cli"]
+
+
+def free_port(host: str = HOST) -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def init_data_dir(data_dir: Path, *, name: str, port: int, synchronous: str) -> None:
+    """``init`` a loopback project, then set ``synchronous`` and the write limit."""
+    command = [*server_command(), "--data-dir", str(data_dir), "init", name,
+               "--overlay", "loopback", "--port", str(port)]
+    subprocess.run(command, check=True, capture_output=True)  # noqa: S603 - our own script
+    configure(data_dir, synchronous=synchronous)
+
+
+def configure(data_dir: Path, *, synchronous: str) -> dict[str, Any]:
+    """Benchmark settings in ``server.json``; returns the whole configuration."""
+    path = data_dir / "server.json"
+    config = json.loads(path.read_text())
+    config["synchronous"] = synchronous
+    # 64 connections are 64 devices, each far under this limit; the default (240 a
+    # minute) would refuse almost every write of a throughput run.
+    config["write_limit_per_minute"] = BENCH_WRITE_LIMIT
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    return dict(config)
+
+
+def _environment() -> dict[str, str]:
+    # The "ready:" line must not wait in a block buffer of the pipe.
+    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+class ServerProcess:
+    """``serve --benchmark`` as a child process; a context manager that stops it."""
+
+    def __init__(self, data_dir: Path, port: int) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.host = HOST
+        self._log_path = data_dir / "server.log"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        """The server's process id."""
+        assert self._process is not None  # noqa: S101 - started in __enter__
+        return self._process.pid
+
+    def cpu_seconds(self) -> float:
+        """CPU time of the server (every thread) so far."""
+        return machine.cpu_seconds(self.pid)
+
+    def rss_bytes(self) -> int:
+        """The server's resident memory now."""
+        return machine.rss_bytes(self.pid)
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of the server's log, for error messages."""
+        try:
+            return "\n".join(self._log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def __enter__(self) -> Self:
+        self._log = self._log_path.open("ab")
+        command = [*server_command(), "--data-dir", str(self.data_dir), "serve",
+                   "--benchmark", "--port", str(self.port), "--log-level", "warning"]
+        self._process = subprocess.Popen(  # noqa: S603 - our own console script
+            command, stdout=subprocess.PIPE, stderr=self._log, env=_environment())
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _wait_ready(self) -> None:
+        assert self._process is not None  # noqa: S101
+        assert self._process.stdout is not None  # noqa: S101
+        stdout = self._process.stdout
+        found = threading.Event()
+
+        def watch() -> None:
+            for line in stdout:
+                if line.startswith(b"ready:"):
+                    found.set()
+            # Keep draining so the server never blocks on a full pipe.
+
+        threading.Thread(target=watch, daemon=True, name="server-stdout").start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not found.wait(0.05):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start:\n{self.log_tail()}")
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._log is not None:
+            with contextlib.suppress(OSError):
+                self._log.close()
+            self._log = None
