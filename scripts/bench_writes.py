@@ -8,8 +8,8 @@ repository, with the same PRAGMAs. Printed side by side:
 - raw sqlite3, one transaction per row set (what one commit per request costs);
 - raw sqlite3, the row sets grouped ``--group`` per transaction (the ceiling).
 
-Usage: ``.venv/bin/python scripts/bench_writes.py [--seconds N] [--writers N]
-[--synchronous FULL|NORMAL] [--dir PATH]``
+Usage: ``.venv/bin/python scripts/bench_writes.py [--seconds N] [--rounds N]
+[--writers N] [--group N] [--synchronous FULL|NORMAL] [--dir PATH]``
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import asyncio
 import json
 import shutil
 import sqlite3
+import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -125,9 +126,14 @@ async def create_schema(path: Path) -> None:
 
 
 def main() -> None:
-    """Run the three measurements and print them with their ratios."""
+    """Run the three measurements in alternating rounds and print the medians.
+
+    Rounds alternate so that a burst of load from elsewhere on the machine hits all
+    three measurements alike; the ratios are what to compare across machines.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="length of each run")
+    parser.add_argument("--seconds", type=float, default=2.0, help="length of each run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (median)")
     parser.add_argument("--writers", type=int, default=64, help="concurrent writers")
     parser.add_argument("--group", type=int, default=64, help="row sets per raw transaction")
     parser.add_argument("--synchronous", default="FULL", choices=["FULL", "NORMAL"])
@@ -137,25 +143,34 @@ def main() -> None:
 
     args.dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-writes-", dir=args.dir))
+    storage_rates: list[float] = []
+    single_rates: list[float] = []
+    group_rates: list[float] = []
+    writes = batches = 0
     try:
         storage_path, single_path, group_path = (work / f"{n}.sqlite3"
                                                  for n in ("storage", "single", "group"))
         asyncio.run(create_schema(single_path))
         asyncio.run(create_schema(group_path))
-
-        writes, batches, elapsed = asyncio.run(
-            bench_storage(storage_path, args.seconds, args.writers, args.synchronous))
-        single, single_elapsed = bench_raw(single_path, args.seconds, 1, args.synchronous)
-        grouped, group_elapsed = bench_raw(group_path, args.seconds, args.group,
-                                           args.synchronous)
+        for _ in range(args.rounds):
+            done, batched, elapsed = asyncio.run(
+                bench_storage(storage_path, args.seconds, args.writers, args.synchronous))
+            writes += done
+            batches += batched
+            storage_rates.append(done / elapsed)
+            single, elapsed = bench_raw(single_path, args.seconds, 1, args.synchronous)
+            single_rates.append(single / elapsed)
+            grouped, elapsed = bench_raw(group_path, args.seconds, args.group, args.synchronous)
+            group_rates.append(grouped / elapsed)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    storage_rate = writes / elapsed
-    single_rate = single / single_elapsed
-    group_rate = grouped / group_elapsed
-    print(f"SQLite {sqlite3.sqlite_version}, synchronous={args.synchronous}, "
-          f"{args.seconds:g} s per run; one write = ticket + history row + event")
+    storage_rate = statistics.median(storage_rates)
+    single_rate = statistics.median(single_rates)
+    group_rate = statistics.median(group_rates)
+    print(f"SQLite {sqlite3.sqlite_version}, synchronous={args.synchronous}, median of "
+          f"{args.rounds} alternating rounds of {args.seconds:g} s; "
+          "one write = ticket + history row + event")
     print(f"SqliteStorage, {args.writers} concurrent writers: {storage_rate:10,.0f} writes/s "
           f"({writes:,} writes in {batches:,} batches, {writes / max(batches, 1):.1f} per commit)")
     print(f"raw sqlite3, one commit per write:    {single_rate:10,.0f} writes/s "
