@@ -128,13 +128,30 @@ async def test_random_lists_page_exactly_like_memory(
         assert await _walk(sqlite, query) == await _walk(memory, query), query
 
 
-async def test_the_same_tickets_match_every_search_term(pair: tuple[Storage, Storage]) -> None:
+@pytest.mark.parametrize("order", [TicketOrder.NEWEST, TicketOrder.UPDATED])
+@pytest.mark.parametrize("limit", [MAX_PAGE_SIZE, 7])
+async def test_every_search_term_pages_like_memory_without_filters(
+    pair: tuple[Storage, Storage], order: TicketOrder, limit: int
+) -> None:
     memory, sqlite = pair
     for term in TERMS:
         for include_internal in (False, True):
             query = TicketQuery(terms=(term,), include_internal=include_internal,
-                                order=TicketOrder.NEWEST, limit=MAX_PAGE_SIZE)
+                                order=order, limit=limit)
             assert await _walk(sqlite, query) == await _walk(memory, query), query
+
+
+async def test_relevance_finds_the_same_tickets_with_filters(
+    pair: tuple[Storage, Storage],
+) -> None:
+    memory, sqlite = pair
+    rng = random.Random(99)
+    for _ in range(60):
+        query = replace(_random_query(rng), order=TicketOrder.RELEVANCE, limit=MAX_PAGE_SIZE)
+        got = await sqlite.read(lambda r, q=query: r.tickets.query(q))
+        want = await memory.read(lambda r, q=query: r.tickets.query(q))
+        assert sorted(t.id for t in got.items) == sorted(t.id for t in want.items), query
+        assert got.next_cursor is None
 
 
 @pytest.mark.parametrize("term", SYNTAX)

@@ -110,6 +110,21 @@ async def test_foreign_keys_are_enforced(store: SqliteStorage) -> None:
         await store.write(lambda r: r.messages.add(message(1, 42, "on no ticket")))
 
 
+async def test_ids_beyond_the_search_index_encoding_are_refused(store: SqliteStorage) -> None:
+    await store.write(lambda r: r.tickets.add(ticket(1)))
+
+    with pytest.raises(StorageError):
+        await store.write(lambda r: r.messages.add(message(2**32, 1, "too far")))
+
+    def on_a_ticket_too_far(r: Repositories) -> None:
+        r.tickets.add(ticket(2**31))
+        r.messages.add(message(1, 2**31, "on a ticket too far"))
+
+    with pytest.raises(StorageError):
+        await store.write(on_a_ticket_too_far)
+    assert await store.read(ticket_ids) == [1]
+
+
 async def test_a_duplicate_key_is_a_storage_error_and_a_key_error(store: SqliteStorage) -> None:
     await store.write(lambda r: r.users.add(user(1)))
 
