@@ -18,6 +18,7 @@ from ..followed import default_config_dir
 from ..runtime import ClientOptions, OverlayUnavailable
 from ..service.remote import ServiceCallError
 from ..service.unix import ServiceAlreadyRunning, default_socket_path
+from ..ui import run_ui
 from . import _project_commands, _ticket_commands
 from ._backend import open_backend
 from ._output import Output
@@ -71,10 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         config_dir=(args.config_dir or default_config_dir()).expanduser().resolve(),
         socket_path=(args.socket or default_socket_path()).expanduser().absolute(),
         overlay=args.overlay, device=args.device, mycelium_api=args.mycelium_api)
-    logging.basicConfig(level=logging.INFO if args.command == "serve" else logging.ERROR,
+    logging.basicConfig(level=logging.INFO if args.command in ("serve", "ui") else logging.ERROR,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     try:
+        if args.command == "ui":
+            return run_ui(args, options)
         if args.command == "serve":
             return asyncio.run(serve(options, out))
         return asyncio.run(_run(COMMANDS[args.command], args, options, out))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ....domain.tickets import Priority, TicketStatus
+from ..ui import add_ui_command
 
 PROG = "hero-assistance-client"
 ENV_OVERLAY = "HERO_ASSISTANCE_OVERLAY"
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--project", action="append", metavar="LABEL",
                        help="only these projects (repeatable)")
     command("serve", "run the client as a local service on its Unix socket until stopped")
+    add_ui_command(sub, parents=[common])  # the Support tab: apps/client/ui
     return parser
 
 

@@ -1,0 +1,73 @@
+// Words and small facts shared by the views.
+
+export const STATUSES = ["new", "open", "pending", "resolved", "closed"];
+export const OPEN_STATUSES = ["new", "open", "pending"];
+export const PRIORITIES = ["low", "normal", "high", "urgent"];
+
+/** The status moves the server allows (domain/tickets.py ALLOWED_MOVES). */
+export const ALLOWED_MOVES = {
+  new: ["open", "pending", "resolved", "closed"],
+  open: ["pending", "resolved", "closed"],
+  pending: ["open", "resolved", "closed"],
+  resolved: ["open", "closed"],
+  closed: ["open"],
+};
+
+export const STATUS_LABEL = {
+  new: "New", open: "Open", pending: "Pending", resolved: "Resolved", closed: "Closed",
+};
+export const PRIORITY_LABEL = { low: "Low", normal: "Normal", high: "High", urgent: "Urgent" };
+export const ROLE_LABEL = { customer: "customer", agent: "agent", admin: "admin" };
+
+/** Agents and admins are staff: they see every ticket and may write internal notes. */
+export function isStaff(role) {
+  return role === "agent" || role === "admin";
+}
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** "3 minutes ago" style, for lists. */
+export function ago(iso, now = Date.now()) {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return "";
+  const seconds = Math.round((then - now) / 1000);
+  const steps = [[60, "second"], [60, "minute"], [24, "hour"], [7, "day"], [4.35, "week"],
+    [12, "month"], [Infinity, "year"]];
+  let value = seconds;
+  for (const [size, unit] of steps) {
+    if (Math.abs(value) < size) return unit === "second" && Math.abs(value) < 30
+      ? "just now" : relative.format(Math.round(value), unit);
+    value /= size;
+  }
+  return "";
+}
+
+/** A full date and time, for tooltips and `<time>` text. */
+export function when(iso) {
+  const then = Date.parse(iso);
+  return Number.isNaN(then) ? "" : absolute.format(new Date(then));
+}
+
+/** A short description of a project's connection, and a severity for styling. */
+export function connectionText(state) {
+  if (!state) return { text: "unknown", level: "warn" };
+  if (state.phase === "closed") return { text: "closed", level: "bad" };
+  if (state.phase === "unreachable") return { text: "unreachable, retrying", level: "bad" };
+  if (state.phase === "connecting") return { text: "connecting…", level: "warn" };
+  if (!state.bound) return { text: "not signed in", level: "warn" };
+  if (!state.streaming) return { text: "online, live updates paused", level: "warn" };
+  return { text: "online", level: "ok" };
+}
+
+/** The signed-in user's role in a project state, or null. */
+export function roleOf(state) {
+  return state && state.user ? state.user.role : null;
+}
+
+/** A human file size. */
+export function size(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

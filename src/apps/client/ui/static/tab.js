@@ -1,0 +1,366 @@
+// <hero-support-tab>: the Support tab as a custom element. It renders into its own
+// shadow root and talks to the local support service it was loaded from (the origin
+// of this module), so a host page only adds the element and embed.js.
+import { h, replace } from "./dom.js";
+import { EnrollPanel } from "./enroll.js";
+import { OPEN_STATUSES, connectionText, isStaff, roleOf } from "./format.js";
+import { Lightbox } from "./images.js";
+import { TicketList, ticketKey } from "./list.js";
+import { NewTicketForm } from "./newticket.js";
+import { ServiceConnection, describeError } from "./rpc.js";
+import { TicketView } from "./ticket.js";
+
+const STYLESHEET = new URL("./tab.css", import.meta.url).href;
+const SERVICE = new URL("../", import.meta.url).href;
+
+export class HeroSupportTab extends HTMLElement {
+  constructor() {
+    super();
+    this.projects = new Map();
+    this.tickets = new Map();
+    this._people = new Map();
+    this._loadSeq = 0;
+    this._problems = [];
+    this.current = null;
+    this.view = "list";
+    this._started = false;
+  }
+
+  connectedCallback() {
+    if (this._started) return;
+    this._started = true;
+    const root = this.shadowRoot || this.attachShadow({ mode: "open" });
+    this.lightbox = new Lightbox();
+    this.list = new TicketList(this);
+    this.chips = h("ul", { class: "projects", "aria-label": "Projects and their connection" });
+    this.banner = h("div", { class: "banner", role: "alert", hidden: true });
+    this.toasts = h("div", { class: "toasts" });
+    this.detail = h("section", { class: "detail-pane", "aria-label": "Ticket" });
+    this.panes = h("div", { class: "panes", dataset: { view: "list" } },
+      h("section", { class: "list-pane", "aria-label": "Ticket list" }, this.list.element),
+      this.detail);
+    this.frame = h("div", { class: "tab" },
+      h("header", { class: "bar" }, h("h1", {}, "Support"), this.chips),
+      this.banner, this.panes, this.toasts, this.lightbox.element);
+    root.replaceChildren(h("link", { rel: "stylesheet", href: STYLESHEET }), this.frame);
+    this.addEventListener("keydown", (event) => this._keydown(event));
+    this._placeholder();
+
+    this.rpc = new ServiceConnection(this.getAttribute("service") || SERVICE);
+    this.rpc.addEventListener("open", () => this._connected());
+    this.rpc.addEventListener("status", (event) => this._linkStatus(event.detail));
+    this.rpc.addEventListener("notification", (event) => this._notification(event.detail));
+    this.rpc.start();
+  }
+
+  disconnectedCallback() {
+    if (!this._started) return;
+    this._started = false;
+    if (this.current && this.current.close) this.current.close();
+    this.rpc.stop();
+  }
+
+  // -- navigation ----------------------------------------------------------------------
+
+  showList() {
+    const previous = this.current;
+    this._swap(null, "list");
+    this._placeholder();
+    if (previous instanceof TicketView) this.list.focusRow(ticketKey(previous.project, previous.ticketId));
+    else this.list.search.focus();
+  }
+
+  showNewTicket() {
+    const bound = this._visibleProjects().filter((p) => p.bound);
+    if (bound.length === 0 && this._visibleProjects().length > 0) {
+      this.showEnroll(this._visibleProjects()[0].label);
+      return;
+    }
+    this._swap(new NewTicketForm(this, bound), "new");
+  }
+
+  showEnroll(label) {
+    const state = this.projects.get(label);
+    if (state) this._swap(new EnrollPanel(this, state), "enroll");
+  }
+
+  openTicket(project, ticketId) {
+    const view = new TicketView(this, project, ticketId);
+    this._swap(view, "ticket");
+    this.list.select(ticketKey(project, ticketId));
+    view.load();
+  }
+
+  _swap(view, name) {
+    if (this.current && this.current.close) this.current.close();
+    this.current = view;
+    this.view = name;
+    this.panes.dataset.view = name;
+    if (name !== "ticket") this.list.select(null);
+    if (view) {
+      replace(this.detail, view.element);
+      view.focus();
+    }
+  }
+
+  _placeholder() {
+    const visible = this._visibleProjects();
+    if (visible.length === 0) {
+      replace(this.detail, this._followForm());
+      return;
+    }
+    const unbound = visible.filter((p) => p.phase === "online" && !p.bound);
+    if (unbound.length > 0) {
+      replace(this.detail, h("div", { class: "placeholder sign-in" },
+        h("h2", {}, "Sign in to see your tickets"),
+        h("p", {}, "This device is not signed in to every project yet. Sign in with the email "
+          + "address your support contact enrolled; you get a code by email."),
+        h("ul", { class: "sign-in-list" }, unbound.map((p) => h("li", {},
+          h("span", {}, h("strong", {}, p.project_name || p.label), ` (${p.label})`),
+          h("button", { type: "button", class: "primary", onclick: () => this.showEnroll(p.label) },
+            `Sign in to ${p.label}`))))));
+      return;
+    }
+    replace(this.detail, h("div", { class: "placeholder" },
+      h("p", {}, "Select a ticket to read the conversation, or create a new one.")));
+  }
+
+  _keydown(event) {
+    if (event.key !== "Escape" || this.view === "list") return;
+    const target = event.composedPath()[0];
+    if (target && (target.tagName === "TEXTAREA" || target.tagName === "INPUT") && target.value) return;
+    if (this.lightbox.element.open) return;
+    event.preventDefault();
+    this.showList();
+  }
+
+  // -- projects ------------------------------------------------------------------------
+
+  async refreshProjects() {
+    try {
+      const states = await this.rpc.call("client.projects");
+      this.projects = new Map(states.map((s) => [s.label, s]));
+      this._projectsChanged();
+    } catch (error) {
+      this.fail(`Could not read the followed projects: ${describeError(error)}`);
+    }
+  }
+
+  _visibleProjects() {
+    const only = this.getAttribute("project");
+    return [...this.projects.values()].filter((p) => !only || p.label === only);
+  }
+
+  _projectsChanged() {
+    const visible = this._visibleProjects();
+    this.list.setProjects(visible);
+    replace(this.chips, visible.map((state) => {
+      const { text, level } = connectionText(state);
+      const role = roleOf(state);
+      return h("li", { class: `chip level-${level}`, title: state.last_error || state.server, dataset: { project: state.label } },
+        h("span", { class: "dot", "aria-hidden": "true" }),
+        h("span", { class: "chip-label" }, state.label),
+        h("span", { class: "chip-state" }, text),
+        state.user ? h("span", { class: "chip-user" }, `${state.user.display_name}${isStaff(role) ? ` · ${role}` : ""}`) : null,
+        state.phase === "online" && !state.bound
+          ? h("button", { type: "button", class: "link", onclick: () => this.showEnroll(state.label) }, "Sign in")
+          : null);
+    }));
+    if (!this.current) this._placeholder();
+  }
+
+  _followForm() {
+    const server = h("input", { type: "text", required: true, placeholder: "http://[400:…]:8471" });
+    const label = h("input", { type: "text", required: true, placeholder: "acme", maxlength: "40" });
+    return h("form", { class: "placeholder follow", onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        await this.rpc.call("client.follow", { server: server.value.trim(), label: label.value.trim() });
+        await this.refreshProjects();
+        this.reloadTickets();
+      } catch (error) {
+        this.fail(`Could not follow that project: ${describeError(error)}`);
+      }
+    } },
+    h("h2", {}, "No project followed yet"),
+    h("p", {}, "Follow a project server by its address; you then sign this device in with your email."),
+    h("label", { class: "field" }, h("span", {}, "Server address"), server),
+    h("label", { class: "field" }, h("span", {}, "Label"), label),
+    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Follow")));
+  }
+
+  // -- tickets -------------------------------------------------------------------------
+
+  async reloadTickets() {
+    const seq = ++this._loadSeq;
+    const f = this.list.filters;
+    const statuses = f.status === "active" ? OPEN_STATUSES : f.status === "all" ? [] : [f.status];
+    const targets = this._visibleProjects().filter((p) => p.bound && (!f.project || p.label === f.project));
+    this.list.render(this._sorted(), { loading: true });
+    const results = await Promise.allSettled(targets.map((p) => this._listProject(p, statuses, f)));
+    if (seq !== this._loadSeq) return;
+    const tickets = new Map();
+    const problems = [];
+    results.forEach((result, i) => {
+      if (result.status === "fulfilled") {
+        for (const ticket of result.value) tickets.set(ticketKey(targets[i].label, ticket.id), { project: targets[i].label, ticket });
+      } else {
+        problems.push(`${targets[i].label}: ${describeError(result.reason)}`);
+      }
+    });
+    for (const p of this._visibleProjects()) {
+      if (!p.bound && (!f.project || p.label === f.project)) problems.push(`${p.label}: not signed in`);
+    }
+    this.tickets = tickets;
+    this._problems = problems;
+    this._renderList();
+  }
+
+  async _listProject(state, statuses, f) {
+    const params = { project: state.label, status: statuses, query: f.query, limit: 100 };
+    if (f.assignee === "me") {
+      if (!isStaff(roleOf(state))) return [];
+      params.assignee_id = state.user.id;
+    } else if (f.assignee === "none") {
+      params.unassigned = true;
+    }
+    const page = await this.rpc.call("ticket.list", params);
+    return page.items;
+  }
+
+  _sorted() {
+    return [...this.tickets.values()].sort((a, b) =>
+      (b.ticket.updated_at > a.ticket.updated_at ? 1 : b.ticket.updated_at < a.ticket.updated_at ? -1 : 0));
+  }
+
+  _renderList() {
+    this.list.render(this._sorted(), { problems: this._problems });
+  }
+
+  /** A ticket changed (from a live event or our own change): keep the list right. */
+  upsertTicket(project, ticket) {
+    const key = ticketKey(project, ticket.id);
+    const known = this.tickets.get(key);
+    const merged = { ...(known ? known.ticket : {}), ...ticket };
+    if (this._matches(project, merged)) this.tickets.set(key, { ...(known || {}), project, ticket: merged });
+    else this.tickets.delete(key);
+    this._renderList();
+  }
+
+  _matches(project, ticket) {
+    const f = this.list.filters;
+    const only = this.getAttribute("project");
+    if ((f.project && project !== f.project) || (only && project !== only)) return false;
+    if (f.status === "active" && !OPEN_STATUSES.includes(ticket.status)) return false;
+    if (f.status !== "active" && f.status !== "all" && ticket.status !== f.status) return false;
+    const state = this.projects.get(project);
+    if (f.assignee === "me" && (!state || !state.user || ticket.assignee_id !== state.user.id)) return false;
+    if (f.assignee === "none" && ticket.assignee_id) return false;
+    return true;
+  }
+
+  // -- people --------------------------------------------------------------------------
+
+  /** Make sure the display names of `ids` in `project` are known. */
+  async people(project, ids) {
+    if (!this._people.has(project)) this._people.set(project, new Map());
+    const known = this._people.get(project);
+    const missing = [...new Set(ids.filter((id) => id && !known.has(id)))];
+    if (missing.length === 0) return;
+    try {
+      const people = await this.rpc.call("user.people", { project, ids: missing });
+      for (const person of people) known.set(person.id, person);
+    } catch {
+      // Names are a nicety: "User 12" is shown instead.
+    }
+  }
+
+  person(project, id) {
+    const known = this._people.get(project);
+    return known ? known.get(id) : undefined;
+  }
+
+  personName(project, id) {
+    const state = this.projects.get(project);
+    if (state && state.user && state.user.id === id) return `${state.user.display_name} (you)`;
+    const person = this.person(project, id);
+    return person ? person.display_name : `User ${id}`;
+  }
+
+  // -- the local service -------------------------------------------------------------
+
+  async _connected() {
+    if (this._everConnected) this.say("Reconnected to the local support service.");
+    this._everConnected = true;
+    this.banner.hidden = true;
+    try {
+      await this.rpc.call("events.subscribe", {});
+    } catch (error) {
+      this.fail(`Live updates are off: ${describeError(error)}`);
+    }
+    await this.refreshProjects();
+    await this.reloadTickets();
+    // Notifications sent while the socket was down were missed: read the ticket again.
+    if (this.current instanceof TicketView && this.current.ticket) {
+      await this.current.refresh();
+      this.current.refreshPresence();
+    }
+  }
+
+  _linkStatus(status) {
+    if (status !== "lost") return;
+    replace(this.banner,
+      h("span", {}, "Lost the connection to the local support service. Reconnecting automatically…"),
+      h("button", { type: "button", class: "secondary", onclick: () => this.rpc.retryNow() }, "Retry now"));
+    this.banner.hidden = false;
+  }
+
+  _notification({ method, params }) {
+    if (method === "client.state" && params && params.state) {
+      const state = params.state;
+      const before = this.projects.get(state.label);
+      this.projects.set(state.label, state);
+      this._projectsChanged();
+      const gainedAccess = state.bound && state.streaming && !(before && before.bound && before.streaming);
+      if (gainedAccess) this.reloadTickets();
+    } else if (method === "client.event" && params && params.event) {
+      this._event(params.project, params.event);
+    }
+  }
+
+  _event(project, event) {
+    const data = event.data || {};
+    if ((event.kind === "ticket.created" || event.kind === "ticket.updated") && data.ticket) {
+      if (this.list.filters.query) this._scheduleReload();
+      else this.upsertTicket(project, data.ticket);
+    } else if (event.kind === "message.created" && this.list.filters.query) {
+      this._scheduleReload();
+    }
+    if (this.current instanceof TicketView && this.current.project === project) this.current.onEvent(event);
+  }
+
+  _scheduleReload() {
+    clearTimeout(this._reloadTimer);
+    this._reloadTimer = setTimeout(() => this.reloadTickets(), 300);
+  }
+
+  // -- messages to the person ----------------------------------------------------------
+
+  say(text) {
+    this._toast(text, "info", 4000);
+  }
+
+  fail(text) {
+    this._toast(text, "error", 10000);
+  }
+
+  _toast(text, kind, ms) {
+    const toast = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status" },
+      h("span", {}, text),
+      h("button", { type: "button", class: "icon", "aria-label": "Dismiss", onclick: () => toast.remove() }, "×"));
+    this.toasts.append(toast);
+    setTimeout(() => toast.remove(), ms);
+  }
+}
+
+if (!customElements.get("hero-support-tab")) customElements.define("hero-support-tab", HeroSupportTab);
