@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft7Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
-META_SCHEMA_PATH = Path("/work/shared/reference/openrpc-meta-schema.json")
+from tests.reference import reference_file
+
 JSON_SCHEMA_TOOLS = "https://meta.json-schema.tools"
 
 
 def openrpc_meta_validator() -> Draft7Validator:
     """A draft 7 validator of the OpenRPC meta-schema, its external ``$ref`` resolved."""
-    meta = json.loads(META_SCHEMA_PATH.read_text())
+    meta = json.loads(reference_file("openrpc-meta-schema.json").read_text())
     # The meta-schema refers to https://meta.json-schema.tools for "a JSON Schema": the
     # draft 7 meta-schema with titles added, plus a JSONSchemaObject definition that
     # referenceObject points into. It is not vendored, so stand in the draft 7

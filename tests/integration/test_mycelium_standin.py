@@ -10,17 +10,16 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
 
+from tests.reference import reference_file
 from tests.support.processes import Child, start_standin
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
-OPENRPC = REFERENCE / "mycelium-openrpc.json"
+OPENRPC = reference_file("mycelium-openrpc.json")
 NODE_IP = "4aa:1::1"
 SUBNET = "4aa:1::/64"
 PUBKEY = "02468ace13579bdf02468ace13579bdf02468ace13579bdf02468ace13579bdf"
@@ -29,8 +28,6 @@ PEER_KEY = "ab" * 32
 
 
 def _spec() -> dict[str, Any]:
-    if not OPENRPC.exists():
-        pytest.fail(f"the mycelium reference spec is missing: {OPENRPC}")
     return dict(json.loads(OPENRPC.read_text()))
 
 
