@@ -61,8 +61,11 @@ class PresenceBeacon:
             timeout: float | None = None
             if self._ready():
                 timeout = await self._beat()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # that lands just as the event is set, and the beacon would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._changed.wait()
 
     async def _beat(self) -> float | None:
         if self._sign_off:

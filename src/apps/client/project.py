@@ -125,9 +125,8 @@ class ProjectConnection(ProjectMethods):
         self._closed = True
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # gather, not a suppressed await: a cancellation of aclose's caller must propagate.
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._rpc is not None:
             await self._rpc.aclose()
         self._state.set(self._state.value.closed())
@@ -252,8 +251,11 @@ class ProjectConnection(ProjectMethods):
     async def _supervise(self) -> None:
         while True:
             delay = await self._attempt()
+            # Not asyncio.wait_for: on 3.11 it can swallow a cancellation that lands just
+            # as the event is set (reconnect() then aclose()), and aclose would hang.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _attempt(self) -> float:

@@ -114,16 +114,9 @@ class RpcClient:
             raise _unreachable(self.server, exc) from exc
         if response.status_code != httpx.codes.OK:
             raise _http_refusal(response)
+        result = result_of(response.content, method)
         try:
-            answer = _DECODE_RESPONSE(response.content)
-        except msgspec.DecodeError as exc:
-            raise ProtocolError(f"{method}: the server's answer is not JSON-RPC: {exc}") from exc
-        if answer.error is not None:
-            raise error_from_rpc(answer.error.code, answer.error.message, answer.error.data)
-        if not len(answer.result):
-            raise ProtocolError(f"{method}: the server's answer has neither result nor error")
-        try:
-            return self._decoder(result_type).decode(answer.result)  # type: ignore[no-any-return]
+            return self._decoder(result_type).decode(result)  # type: ignore[no-any-return]
         except msgspec.DecodeError as exc:
             raise ProtocolError(f"{method}: unexpected result: {exc}") from exc
 
@@ -172,6 +165,19 @@ class RpcClient:
         if decoder is None:
             decoder = self._decoders[result_type] = msgspec.json.Decoder(result_type)
         return decoder
+
+
+def result_of(body: bytes, method: str = "request") -> Raw:
+    """The undecoded ``result`` of a JSON-RPC response, or its error raised as an exception."""
+    try:
+        answer = _DECODE_RESPONSE(body)
+    except msgspec.DecodeError as exc:
+        raise ProtocolError(f"{method}: the server's answer is not JSON-RPC: {exc}") from exc
+    if answer.error is not None:
+        raise error_from_rpc(answer.error.code, answer.error.message, answer.error.data)
+    if not len(answer.result):
+        raise ProtocolError(f"{method}: the server's answer has neither result nor error")
+    return answer.result
 
 
 def _unreachable(server: ServerAddress, exc: httpx.HTTPError) -> UnreachableError:

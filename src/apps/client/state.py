@@ -152,8 +152,14 @@ class Watched(Generic[T]):
             yield seen
 
     async def wait_for(self, predicate: Callable[[T], bool]) -> T:
-        """The first value (current or future) for which ``predicate`` holds."""
-        async for value in self.watch():
+        """The first value (current or future) for which ``predicate`` holds.
+
+        Raises ``LookupError`` if a final value that does not match is reached first.
+        """
+        while True:
+            value, changed = self._value, self._changed
             if predicate(value):
                 return value
-        raise LookupError("the value reached its final state without matching")
+            if self._final(value):
+                raise LookupError("the value reached its final state without matching")
+            await changed.wait()
