@@ -131,6 +131,11 @@ class EventFanout:
         self._stop_listening: Callable[[], None] | None = None
 
     @property
+    def session_count(self) -> int:
+        """How many sessions are open (connections that may subscribe)."""
+        return len(self._sessions)
+
+    @property
     def cursor(self) -> int:
         """The cursor of the newest event seen (0 before any)."""
         return self._cursor
