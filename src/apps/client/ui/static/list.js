@@ -40,6 +40,7 @@ export class TicketList {
     this.projectField = h("label", { class: "field compact" }, h("span", {}, "Project"), this.projectSelect);
     this.assigneeField = h("label", { class: "field compact" }, h("span", {}, "Assignee"), this.assigneeSelect);
     this.summary = h("p", { class: "list-summary", role: "status" });
+    this.signIn = h("ul", { class: "sign-in-list", hidden: true, "aria-label": "Projects to sign in to" });
     this.rows = h("ul", { class: "tickets", "aria-label": "Tickets" });
     this.element = h("div", { class: "list" },
       h("div", { class: "list-head" },
@@ -53,7 +54,7 @@ export class TicketList {
           this.projectField,
           h("label", { class: "field compact" }, h("span", {}, "Status"), this.statusSelect),
           this.assigneeField)),
-      this.summary, this.rows);
+      this.signIn, this.summary, this.rows);
   }
 
   /** The projects changed: refresh the project filter and which filters apply. */
@@ -66,6 +67,12 @@ export class TicketList {
     this.projectField.hidden = projects.length < 2;
     this.assigneeField.hidden = !projects.some((p) => isStaff(roleOf(p)));
     if (this.assigneeField.hidden && this.filters.assignee) this.filters.assignee = "";
+  }
+
+  /** Invitations to sign in to projects this device is not signed in to yet. */
+  setSignIn(items) {
+    replace(this.signIn, items);
+    this.signIn.hidden = items.length === 0;
   }
 
   render(items, { loading = false, problems = [] } = {}) {

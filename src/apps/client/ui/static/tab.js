@@ -42,7 +42,8 @@ export class HeroSupportTab extends HTMLElement {
     this.frame = h("div", { class: "tab" },
       h("header", { class: "bar" }, h("h1", {}, "Support"), this.chips),
       this.banner, this.panes, this.toasts, this.lightbox.element);
-    root.replaceChildren(h("link", { rel: "stylesheet", href: STYLESHEET }), this.frame);
+    root.replaceChildren(h("link", { rel: "stylesheet", href: STYLESHEET, crossorigin: "anonymous" }),
+      this.frame);
     this.addEventListener("keydown", (event) => this._keydown(event));
     this._placeholder();
 
@@ -109,18 +110,6 @@ export class HeroSupportTab extends HTMLElement {
       replace(this.detail, this._followForm());
       return;
     }
-    const unbound = visible.filter((p) => p.phase === "online" && !p.bound);
-    if (unbound.length > 0) {
-      replace(this.detail, h("div", { class: "placeholder sign-in" },
-        h("h2", {}, "Sign in to see your tickets"),
-        h("p", {}, "This device is not signed in to every project yet. Sign in with the email "
-          + "address your support contact enrolled; you get a code by email."),
-        h("ul", { class: "sign-in-list" }, unbound.map((p) => h("li", {},
-          h("span", {}, h("strong", {}, p.project_name || p.label), ` (${p.label})`),
-          h("button", { type: "button", class: "primary", onclick: () => this.showEnroll(p.label) },
-            `Sign in to ${p.label}`))))));
-      return;
-    }
     replace(this.detail, h("div", { class: "placeholder" },
       h("p", {}, "Select a ticket to read the conversation, or create a new one.")));
   }
@@ -166,6 +155,11 @@ export class HeroSupportTab extends HTMLElement {
           ? h("button", { type: "button", class: "link", onclick: () => this.showEnroll(state.label) }, "Sign in")
           : null);
     }));
+    const unbound = visible.filter((p) => p.phase === "online" && !p.bound);
+    this.list.setSignIn(unbound.map((p) => h("li", {},
+      h("span", {}, "Sign in to ", h("strong", {}, p.project_name || p.label), " to see your tickets."),
+      h("button", { type: "button", class: "primary", onclick: () => this.showEnroll(p.label) },
+        `Sign in to ${p.label}`))));
     if (!this.current) this._placeholder();
   }
 
@@ -194,38 +188,31 @@ export class HeroSupportTab extends HTMLElement {
   async reloadTickets() {
     const seq = ++this._loadSeq;
     const f = this.list.filters;
-    const statuses = f.status === "active" ? OPEN_STATUSES : f.status === "all" ? [] : [f.status];
-    const targets = this._visibleProjects().filter((p) => p.bound && (!f.project || p.label === f.project));
+    const params = {
+      status: f.status === "active" ? OPEN_STATUSES : f.status === "all" ? [] : [f.status],
+      query: f.query, limit: 100,
+    };
+    const only = f.project || this.getAttribute("project");
+    if (only) params.project = only;
+    if (f.assignee === "me") params.assigned_to_me = true;
+    else if (f.assignee === "none") params.unassigned = true;
     this.list.render(this._sorted(), { loading: true });
-    const results = await Promise.allSettled(targets.map((p) => this._listProject(p, statuses, f)));
+    let page;
+    try {
+      page = await this.rpc.call("ticket.list", params);
+    } catch (error) {
+      if (seq !== this._loadSeq) return;
+      const problem = only && error.code === -32001 ? `${only}: not signed in` : describeError(error);
+      this.tickets = new Map();
+      this._problems = [problem];
+      this._renderList();
+      return;
+    }
     if (seq !== this._loadSeq) return;
-    const tickets = new Map();
-    const problems = [];
-    results.forEach((result, i) => {
-      if (result.status === "fulfilled") {
-        for (const ticket of result.value) tickets.set(ticketKey(targets[i].label, ticket.id), { project: targets[i].label, ticket });
-      } else {
-        problems.push(`${targets[i].label}: ${describeError(result.reason)}`);
-      }
-    });
-    for (const p of this._visibleProjects()) {
-      if (!p.bound && (!f.project || p.label === f.project)) problems.push(`${p.label}: not signed in`);
-    }
-    this.tickets = tickets;
-    this._problems = problems;
+    this.tickets = new Map(page.items.map((item) => [ticketKey(item.project, item.ticket.id), item]));
+    this._problems = Object.entries(page.problems || {}).map(([label, problem]) =>
+      `${label}: ${problem.code === -32001 ? "not signed in" : problem.message}`);
     this._renderList();
-  }
-
-  async _listProject(state, statuses, f) {
-    const params = { project: state.label, status: statuses, query: f.query, limit: 100 };
-    if (f.assignee === "me") {
-      if (!isStaff(roleOf(state))) return [];
-      params.assignee_id = state.user.id;
-    } else if (f.assignee === "none") {
-      params.unassigned = true;
-    }
-    const page = await this.rpc.call("ticket.list", params);
-    return page.items;
   }
 
   _sorted() {

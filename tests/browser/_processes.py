@@ -1,0 +1,241 @@
+"""The real programs the browser tests drive: a project server and two Support tabs.
+
+Everything runs as a person would run it: the operator ``init``\\s and ``serve``\\s the
+project server on the loopback overlay and enrolls people with its CLI; each device
+follows the project with ``hero-assistance-client follow`` and serves its Support tab
+with ``hero-assistance-client ui``. Each device is its own ``127.x.y.z`` address.
+Sign-in codes are read from the ``.eml`` files the server writes to its outbox.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+SERVER_COMMAND = [sys.executable, "-m", "hero_assistance.apps.server.cli"]
+CLIENT_COMMAND = [sys.executable, "-c",
+                  "import sys; from hero_assistance.apps.client.cli import main; sys.exit(main())"]
+SIGN_IN_CODE = re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b")
+
+
+class ProcessFailed(Exception):
+    """A program did not start, or said it failed."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on at ``host`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("HERO_ASSISTANCE_CLIENT_SOCKET", None)
+    env.pop("HERO_ASSISTANCE_CONFIG_DIR", None)
+    return env
+
+
+@dataclass
+class Child:
+    """A running program whose output goes to a file."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @classmethod
+    def start(cls, command: list[str], log: Path) -> Child:
+        with log.open("wb") as out:
+            process = subprocess.Popen(  # noqa: S603 - our own programs
+                command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                env=_environment())
+        return cls(process, log)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, pattern: str) -> re.Match[str]:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            found = re.search(pattern, self.output(), re.MULTILINE)
+            if found:
+                return found
+            if self.process.poll() is not None:
+                raise ProcessFailed(f"exited with {self.process.returncode}:\n{self.output()}")
+            if time.monotonic() > deadline:
+                raise ProcessFailed(f"no {pattern!r} in {START_TIMEOUT} s:\n{self.output()}")
+            time.sleep(0.02)
+
+    def stop(self) -> int:
+        """SIGTERM, then SIGKILL after a grace period; the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def run(command: list[str]) -> str:
+    """Run a command to completion; its output (fails the test on a non-zero exit)."""
+    result = subprocess.run(command, capture_output=True, text=True, check=False,  # noqa: S603
+                            env=_environment(), timeout=60)
+    if result.returncode != 0:
+        raise ProcessFailed(f"{command[-4:]} exited with {result.returncode}:\n"
+                            f"{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+@dataclass
+class ProjectServer:
+    """``hero-assistance-server`` on the loopback overlay."""
+
+    data_dir: Path
+    address: str
+    port: int
+    child: Child | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}:{self.port}"
+
+    def start(self, name: str) -> None:
+        self._cli("init", name, "--overlay", "loopback", "--port", str(self.port),
+                  "--loopback-address", self.address)
+        self.child = Child.start([*SERVER_COMMAND, "--data-dir", str(self.data_dir), "serve"],
+                                 self.data_dir.parent / f"{self.data_dir.name}.log")
+        self.child.wait_for(r"ready: http://")
+
+    def stop(self) -> int:
+        return self.child.stop() if self.child is not None else 0
+
+    def enroll(self, email: str, role: str, name: str) -> None:
+        """Pre-enroll a person, as the operator does."""
+        self._cli("enroll", email, "--role", role, "--name", name)
+
+    def sign_in_code(self, email: str) -> str:
+        """The code of the newest sign-in email to ``email`` in the outbox."""
+        for path in sorted((self.data_dir / "outbox").glob("*.eml"), reverse=True):
+            with path.open("rb") as handle:
+                mail = BytesParser(policy=policy.default).parse(handle)
+            assert isinstance(mail, EmailMessage)
+            if mail["To"] != email:
+                continue
+            body = mail.get_body(preferencelist=("plain",))
+            assert body is not None
+            found = SIGN_IN_CODE.search(body.get_content())
+            assert found is not None, f"no sign-in code in {path}"
+            return found.group(0)
+        raise AssertionError(f"no sign-in email to {email}")
+
+    def _cli(self, *args: str) -> None:
+        run([*SERVER_COMMAND, "--data-dir", str(self.data_dir), *args])
+
+
+@dataclass
+class SupportTab:
+    """One device: its client config, and ``hero-assistance-client ui`` serving its tab."""
+
+    name: str
+    root: Path
+    device: str
+    port: int
+    embed_origins: tuple[str, ...] = ()
+    child: Child | None = None
+    _ids: int = field(default=0, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self, *args: str) -> str:
+        """A client CLI command as this device (in-process library, no service)."""
+        return run([*CLIENT_COMMAND, "--config-dir", str(self.root / "config"),
+                    "--socket", str(self.root / "client.sock"), "--overlay", "loopback",
+                    "--device", self.device, "--no-service", *args])
+
+    def start(self) -> None:
+        """``hero-assistance-client ui`` on this tab's port; waits for its ready line."""
+        frames = [a for origin in self.embed_origins for a in ("--frame-ancestors", origin)]
+        command = [*CLIENT_COMMAND, "--config-dir", str(self.root / "config"),
+                   "--socket", str(self.root / "client.sock"), "--overlay", "loopback",
+                   "--device", self.device, "ui", "--port", str(self.port), *frames]
+        self.child = Child.start(command, self.root / f"ui-{int(time.time() * 1000)}.log")
+        self.child.wait_for(r"^ready: http://")
+
+    def stop(self) -> int:
+        return self.child.stop() if self.child is not None else 0
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        """A JSON-RPC call on the tab's own /rpc (as a local program would)."""
+        self._ids += 1
+        request: dict[str, Any] = {"jsonrpc": "2.0", "id": self._ids, "method": method}
+        if params is not None:
+            request["params"] = params
+        response = httpx.post(f"{self.url}/rpc", json=request, timeout=30, trust_env=False)
+        answer = response.json()
+        assert "error" not in answer, answer
+        return answer["result"]
+
+    def sign_in(self, server: ProjectServer, project: str, email: str) -> None:
+        """Bind this device with the emailed code, through the tab's own service."""
+        self.call("client.enroll", {"project": project, "email": email,
+                                    "device_label": f"{self.name} browser"})
+        state = self.call("client.confirm", {"project": project,
+                                             "code": server.sign_in_code(email)})
+        assert state["bound"], state
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log on stderr."""
+
+
+@dataclass
+class StaticSite:
+    """A plain static file server for the host page, on its own localhost port."""
+
+    directory: Path
+    port: int
+    _server: http.server.ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        directory = str(self.directory)
+
+        def handler(*args: Any, **kwargs: Any) -> _QuietHandler:
+            return _QuietHandler(*args, directory=directory, **kwargs)
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)

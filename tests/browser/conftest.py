@@ -1,0 +1,112 @@
+"""A real headless Chromium (Debian's /usr/bin/chromium) driving real Support tabs.
+
+The session starts one project server, two devices (a customer and an agent: two
+``hero-assistance-client ui`` processes on their own loopback addresses and ports)
+and a static site for the host page; Playwright opens one browser context per device.
+Without Playwright or Chromium every test here is skipped with the reason;
+``scripts/test.sh`` installs both when it runs as root.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._processes import ProjectServer, StaticSite, SupportTab, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+EXAMPLES = ROOT / "examples"
+PROJECT = "acme"
+CUSTOMER = ("carla@example.com", "Carla Customer")
+AGENT = ("adam@example.com", "Adam Agent")
+
+
+def _why_no_browser() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401, PLC0415 - only to know it is there
+    except ImportError:
+        return "Playwright is not installed (pip install -e '.[browser]')"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    return None
+
+
+@dataclass
+class Stack:
+    """Everything the browser tests drive."""
+
+    server: ProjectServer
+    customer: SupportTab
+    agent: SupportTab
+    site: StaticSite
+    foreign_site: StaticSite
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The project server, two signed-up devices with their tabs, the host page's sites."""
+    reason = _why_no_browser()
+    if reason is not None:
+        pytest.skip(reason)
+    root = tmp_path_factory.mktemp("browser")
+    site = StaticSite(EXAMPLES, free_port())
+    foreign_site = StaticSite(EXAMPLES, free_port())
+    server = ProjectServer(root / "project", "127.0.86.1", free_port("127.0.86.1"))
+    customer = SupportTab("customer", root / "customer", "127.0.86.2", free_port(),
+                          embed_origins=(site.origin,))
+    agent = SupportTab("agent", root / "agent", "127.0.86.3", free_port())
+    running: list[Any] = []
+    try:
+        server.start("Acme Support")
+        running.append(server)
+        server.enroll(CUSTOMER[0], "customer", CUSTOMER[1])
+        server.enroll(AGENT[0], "agent", AGENT[1])
+        for tab in (customer, agent):
+            tab.root.mkdir()
+            tab.client("follow", server.url, "--label", PROJECT)
+            tab.start()
+            running.append(tab)
+        agent.sign_in(server, PROJECT, AGENT[0])
+        for s in (site, foreign_site):
+            s.start()
+            running.append(s)
+        yield Stack(server, customer, agent, site, foreign_site)
+    finally:
+        codes = {}
+        for thing in reversed(running):
+            code = thing.stop()
+            if code is not None:
+                codes[type(thing).__name__ + getattr(thing, "name", "")] = code
+        assert all(c == 0 for c in codes.values()), f"unclean stops: {codes}"
+
+
+@pytest.fixture(scope="session")
+def browser(stack: Stack) -> Iterator[Any]:
+    """Headless Chromium, closed at the end of the session."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional dependency
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    """Where screenshots go (git-ignored); emptied at the start of a run."""
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
