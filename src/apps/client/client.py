@@ -159,7 +159,8 @@ class SupportClient:
 
         Within a project, events keep their order and durable ones (with a ``seq``)
         come exactly once, across reconnects. One reader at a time: while nobody
-        reads, streams pause rather than drop anything.
+        reads, streams pause rather than drop anything. A reader that stops early
+        should close the iterator (``contextlib.aclosing``) to free the slot.
         """
         if self._reading:
             raise RuntimeError("the merged event stream already has a reader")
