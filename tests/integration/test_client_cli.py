@@ -257,7 +257,8 @@ def test_exit_codes_tell_refusals_apart(device: Device, server: ServerProcess) -
                                           expect=1).stderr
     device.run("show", number, "--project", "nowhere", expect=1)
     # 2: usage.
-    device.run("show", "not-a-number", "--project", "acme", expect=2)
+    if device.mode == "library":  # refused by the parser, before any service is asked
+        device.run("show", "not-a-number", "--project", "acme", expect=2)
     device.run("tickets", "--status", "bogus", expect=2)
     device.run("new", "--project", "acme", "--subject", "x", "--attach", "/no/such.png",
                expect=2)
@@ -297,3 +298,26 @@ def test_service_describes_itself_on_a_private_socket(device: Device) -> None:
             "attachment.upload", "presence.update"} <= names
     again = device.workspace.run("serve", expect=1)
     assert "already runs" in again.stderr
+
+
+def test_watch_ends_when_the_service_stops(device: Device) -> None:
+    if device.mode != "service":
+        pytest.skip("the service runs only in the service mode")
+    watcher = device.workspace.spawn("watch")
+    assert watcher.stdout is not None
+    assert watcher.stderr is not None
+    err = Lines(watcher.stderr)
+    try:
+        err.until(lambda line: line.startswith("watching"))
+        assert device.workspace.stop_service() == 0
+        assert watcher.wait(15) == 5
+        assert "the client service stopped" in err.until(lambda line: "stopped" in line)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+        err.join()
+        watcher.stdout.close()
+        watcher.stderr.close()
+    # Later commands carry on with the library in their own process.
+    assert [s["label"] for s in device.json("projects")] == ["acme", "globex"]

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..service import EVENT_NOTIFICATION, STATE_NOTIFICATION
 from ._output import PHASE_STYLES, STATUS_STYLES, styled, when
-from ._run import EXIT_OK, Run, UsageError
+from ._run import EXIT_OK, EXIT_UNREACHABLE, Run, UsageError
 
 
 def describe(state: dict[str, Any]) -> str:
@@ -164,7 +164,8 @@ async def inbox(run: Run) -> int:
 
 
 async def watch(run: Run) -> int:
-    """Print events as they arrive until SIGINT or SIGTERM; exit 0 then."""
+    """Print events as they arrive until SIGINT or SIGTERM (exit 0), or until the service
+    it watches through stops (exit 5)."""
     labels: list[str] | None = run.args.project
     states = await run.states(settle=True)
     known = {s["label"] for s in states}
@@ -174,24 +175,28 @@ async def watch(run: Run) -> int:
     params: dict[str, Any] = {"states": True}
     if labels:
         params["projects"] = labels
-    await run.call("events.subscribe", params)
-    watched = [s for s in states if not labels or s["label"] in labels]
-    run.out.note(f"watching {len(watched)} project(s); Ctrl-C to stop")
-    for state in watched:
-        run.out.note(f"{state['label']}: {describe(state)}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before the banner: Ctrl-C from then on
         loop.add_signal_handler(signum, stop.set)
     try:
-        await _print_until(run, stop)
+        await run.call("events.subscribe", params)
+        watched = [s for s in states if not labels or s["label"] in labels]
+        run.out.note(f"watching {len(watched)} project(s); Ctrl-C to stop")
+        for state in watched:
+            run.out.note(f"{state['label']}: {describe(state)}")
+        ended = await _print_until(run, stop)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+    if ended:
+        run.out.error("the client service stopped")
+        return EXIT_UNREACHABLE
     return EXIT_OK
 
 
-async def _print_until(run: Run, stop: asyncio.Event) -> None:
+async def _print_until(run: Run, stop: asyncio.Event) -> bool:
+    """Print notifications until ``stop``; ``True`` if the service went away instead."""
     stopped = asyncio.create_task(stop.wait())
     try:
         while True:
@@ -201,11 +206,10 @@ async def _print_until(run: Run, stop: asyncio.Event) -> None:
                 arrival.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await arrival
-                return
+                return False
             notification = arrival.result()
             if notification is None:
-                run.out.note("the client service stopped")
-                return
+                return True
             _print_notification(run, *notification)
     finally:
         stopped.cancel()
