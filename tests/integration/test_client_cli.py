@@ -20,25 +20,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.openrpc_meta import meta_schema_errors
 from tests.unit.images import png_image
 
 from .cli_harness import Lines, Workspace, finish
-from .server_harness import ServerProcess, free_port, newest_code, start_server
+from .server_harness import Person, ServerProcess, free_port, newest_code, start_server
 
 pytestmark = pytest.mark.slow
 
 DEVICES = {"library": "127.0.60.1", "service": "127.0.60.2"}
+AGENT_DEVICE = "127.0.61.1"
 
 
 @dataclass(frozen=True)
 class Projects:
-    """Two project servers the device follows."""
+    """Two project servers the device follows, and an agent of Acme on their own device."""
 
     acme: ServerProcess
     globex: ServerProcess
+    agent: Person
+
+    def agent_reply(self, ticket_id: int, body: str) -> None:
+        """The agent answers on Acme, from the agent's device."""
+        transport = httpx.HTTPTransport(local_address=self.agent.address, verify=False)
+        with httpx.Client(transport=transport, base_url=self.acme.base_url,
+                          timeout=10) as http:
+            answer = http.post("/rpc", json={
+                "jsonrpc": "2.0", "id": 1, "method": "message.post",
+                "params": {"ticket_id": ticket_id, "body": body}}).json()
+        assert "result" in answer, answer
 
 
 @dataclass(frozen=True)
@@ -69,7 +82,8 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Projects]:
         acme.stop()
         raise
     try:
-        yield Projects(acme=acme, globex=globex)
+        agent = acme.person("agent", AGENT_DEVICE, name="Agnes Agent")
+        yield Projects(acme=acme, globex=globex, agent=agent)
     finally:
         codes = (acme.stop(), globex.stop())
     assert codes == (0, 0)
@@ -220,6 +234,23 @@ def test_tickets_lists_every_project_and_filters(device: Device) -> None:
     assert table[0].split() == ["PROJECT", "ID", "STATUS", "PRIORITY", "SUBJECT", "UPDATED",
                                 "ASSIGNEE"]
     assert all(line.startswith("globex ") for line in table[1:])
+
+
+def test_inbox_counts_replies_from_others_until_shown(device: Device,
+                                                      projects: Projects) -> None:
+    ticket = device.json("new", "--project", "acme", "--subject", "Invoice missing")["ticket"]
+    projects.agent_reply(ticket["id"], "Which month?")
+    projects.agent_reply(ticket["id"], "And which account?")
+
+    def unread() -> int:
+        box = device.json("inbox")
+        assert box["problems"] == {}
+        return next(item["unread"] for item in box["items"]
+                    if (item["project"], item["ticket"]["id"]) == ("acme", ticket["id"]))
+
+    assert unread() == 2
+    device.run("show", str(ticket["id"]), "--project", "acme")  # reading marks it read
+    assert unread() == 0
 
 
 def test_watch_prints_live_events_until_interrupted(device: Device) -> None:
