@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import socket
+import warnings
 from pathlib import Path
 
 import platformdirs
@@ -37,8 +38,6 @@ class ServiceAlreadyRunning(Exception):
 
 def default_socket_path() -> Path:
     """``$XDG_RUNTIME_DIR/hero_assistance/client.sock`` (platformdirs' runtime directory)."""
-    import warnings  # noqa: PLC0415 - only to silence one platformdirs notice
-
     with warnings.catch_warnings():
         # Without XDG_RUNTIME_DIR, platformdirs warns and falls back to /tmp/runtime-UID,
         # which it creates private to the user: a fine place for the socket.
