@@ -35,6 +35,7 @@ from hero_assistance.apps.client import (
     UnknownLabelError,
     UnreachableError,
 )
+from hero_assistance.apps.client.cli._run import exit_code_for
 from hero_assistance.apps.client.service import (
     ClientContext,
     EventFanout,
@@ -43,6 +44,7 @@ from hero_assistance.apps.client.service import (
 )
 from hero_assistance.apps.client.service import wire as service_wire
 from hero_assistance.apps.client.service._labels import free_label, slug
+from hero_assistance.apps.client.service.unix import default_socket_path
 from hero_assistance.domain.events import EventKind
 from hero_assistance.domain.project import ProjectSettings
 from tests.openrpc_meta import meta_schema_errors
@@ -278,3 +280,20 @@ async def test_fanout_filters_replays_and_stops() -> None:
         assert len(sent["a"]) == 5
         assert len(sent["b"]) == 1
     assert fake.listeners == []
+
+
+def test_the_socket_lives_in_the_users_runtime_directory(monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert default_socket_path() == tmp_path / "hero_assistance" / "client.sock"
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    fallback = default_socket_path()  # platformdirs' fallback, without its warning
+    assert (fallback.parent.name, fallback.name) == ("hero_assistance", "client.sock")
+
+
+@pytest.mark.parametrize(("code", "exit_code"), [
+    (-32001, 4), (-32002, 4), (-32008, 4), (-32010, 5), (-32602, 2), (-32003, 1),
+    (-32004, 1), (-32005, 1), (-32603, 1), (-32011, 1),
+])
+def test_exit_codes_follow_the_error_codes(code: int, exit_code: int) -> None:
+    assert exit_code_for(code) == exit_code
