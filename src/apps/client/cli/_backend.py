@@ -27,6 +27,8 @@ from ..service.remote import (
     ServiceNotRunning,
 )
 
+ABOUT_WITHIN = 5.0
+"""How long a service that accepted the connection may take to say who it is."""
 _ENCODE = msgspec.json.Encoder().encode
 _DECODE = msgspec.json.Decoder().decode
 
@@ -124,9 +126,9 @@ async def _matching_service(options: ClientOptions) -> ServiceConnection | None:
     except ServiceNotRunning:
         return None
     try:
-        about = await connection.call("client.about")
-    except (ServiceCallError, ServiceConnectionLost):
-        await connection.aclose()
+        about = await asyncio.wait_for(connection.call("client.about"), ABOUT_WITHIN)
+    except (ServiceCallError, ServiceConnectionLost, TimeoutError):
+        await connection.aclose()  # not a (working) client service: do without it
         return None
     fits = (_same_dir(about.get("config_dir"), options.config_dir)
             and (options.overlay is None or about.get("overlay") == options.overlay)
