@@ -119,10 +119,16 @@ class ProjectServer:
         return f"http://{self.address}:{self.port}"
 
     def start(self, name: str) -> None:
+        """``init`` the project, then :meth:`serve` it."""
         self._cli("init", name, "--overlay", "loopback", "--port", str(self.port),
                   "--loopback-address", self.address)
+        self.serve()
+
+    def serve(self) -> None:
+        """``serve`` the project (again); waits for its ready line."""
+        log = self.data_dir.parent / f"{self.data_dir.name}-{int(time.time() * 1000)}.log"
         self.child = Child.start([*SERVER_COMMAND, "--data-dir", str(self.data_dir), "serve"],
-                                 self.data_dir.parent / f"{self.data_dir.name}.log")
+                                 log)
         self.child.wait_for(r"ready: http://")
 
     def stop(self) -> int:

@@ -10,7 +10,8 @@ Without Playwright or Chromium every test here is skipped with the reason;
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,13 +69,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
         server.start("Acme Support")
         running.append(server)
-        server.enroll(CUSTOMER[0], "customer", CUSTOMER[1])
-        server.enroll(AGENT[0], "agent", AGENT[1])
         for tab in (customer, agent):
             tab.root.mkdir()
-            tab.client("follow", server.url, "--label", PROJECT)
-            tab.start()
-            running.append(tab)
+        # Independent programs, run side by side to keep the suite short.
+        _together(lambda: server.enroll(CUSTOMER[0], "customer", CUSTOMER[1]),
+                  lambda: server.enroll(AGENT[0], "agent", AGENT[1]),
+                  lambda: customer.client("follow", server.url, "--label", PROJECT),
+                  lambda: agent.client("follow", server.url, "--label", PROJECT))
+        running += [customer, agent]
+        _together(customer.start, agent.start)
         agent.sign_in(server, PROJECT, AGENT[0])
         for s in (site, foreign_site):
             s.start()
@@ -87,6 +90,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             if code is not None:
                 codes[type(thing).__name__ + getattr(thing, "name", "")] = code
         assert all(c == 0 for c in codes.values()), f"unclean stops: {codes}"
+
+
+def _together(*steps: Callable[[], object]) -> None:
+    """Run ``steps`` in threads; re-raise the first failure."""
+    with ThreadPoolExecutor(len(steps)) as pool:
+        for future in [pool.submit(step) for step in steps]:
+            future.result()
 
 
 @pytest.fixture(scope="session")

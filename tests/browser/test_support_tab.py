@@ -164,3 +164,67 @@ def test_agent_replies_and_notes_and_the_customer_sees_only_the_reply(
     expect(customer.tab(".message").filter(has_text=SECOND_REPLY)).to_have_count(1)
     assert NOTE not in customer.page.content()
     assert NOTE not in customer.tab(".thread").inner_text()
+
+
+def _show_ticket(device: Device) -> None:
+    heading = device.tab("h2.ticket-subject")
+    if heading.count() == 0 or heading.text_content() != SUBJECT:
+        _open_ticket(device, SUBJECT)
+
+
+def test_the_agent_takes_the_ticket_and_the_customer_sees_it_change_live(
+        stack: Stack, customer: Device, agent: Device, shots: Path) -> None:
+    _ensure_customer_signed_in(stack, customer)
+    _ticket_id(stack)
+    for device in (customer, agent):
+        _show_ticket(device)
+    controls = agent.tab(".ticket-controls select")
+    controls.nth(0).select_option("open")
+    expect(agent.tab(".ticket-meta .badge").first).to_have_text("Open")
+    agent.tab(".ticket-controls select").nth(1).select_option("high")
+    expect(agent.tab(".ticket-meta")).to_contain_text("High priority")
+    agent.tab(".ticket-controls select").nth(2).select_option(label=f"Me ({AGENT[1]})")
+    expect(agent.tab(".ticket-meta")).to_contain_text(f"Assigned to {AGENT[1]} (you)")
+
+    meta = customer.tab(".ticket-meta")
+    expect(meta.locator(".badge").first).to_have_text("Open")
+    expect(meta).to_contain_text("High priority")
+    expect(meta).to_contain_text(f"Assigned to {AGENT[1]}")
+    customer.shoot(shots, "10-customer-sees-ticket-taken")
+
+
+def test_the_agent_filters_and_searches_the_list(stack: Stack, agent: Device,
+                                                 shots: Path) -> None:
+    _ticket_id(stack)
+    rows = agent.tab("button.row")
+    assignee = agent.tab(".filters select").filter(has=agent.page.locator("option[value=me]"))
+    assignee.select_option("none")
+    expect(rows.filter(has_text=SUBJECT)).to_have_count(0)
+    assignee.select_option("me")
+    expect(rows.filter(has_text=SUBJECT)).to_have_count(1)
+    assignee.select_option("")
+    search = agent.tab("input[type=search]")
+    search.fill("gateway")  # a word of the agent's reply, not of the subject
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(SUBJECT)
+    agent.shoot(shots, "11-agent-search")
+    search.fill("kangaroo")
+    expect(agent.tab(".list-summary")).to_have_text("0 tickets")
+    search.fill("")
+    expect(rows.filter(has_text=SUBJECT)).to_have_count(1)
+
+
+def test_the_customer_closes_the_ticket_and_it_leaves_the_agents_open_list(
+        stack: Stack, customer: Device, agent: Device) -> None:
+    _ensure_customer_signed_in(stack, customer)
+    _ticket_id(stack)
+    _show_ticket(customer)
+    agent.tab("button.back").evaluate("button => button.click()")  # wide layout: no back button
+    expect(agent.tab("button.row").filter(has_text=SUBJECT)).to_have_count(1)
+    customer.tab("button").filter(has_text="Close ticket").click()
+    expect(customer.tab("button").filter(has_text="Reopen ticket")).to_be_visible()
+    expect(agent.tab("button.row").filter(has_text=SUBJECT)).to_have_count(0)
+    status = agent.tab(".filters select").filter(has=agent.page.locator("option[value=closed]"))
+    status.select_option("closed")
+    expect(agent.tab("button.row").filter(has_text=SUBJECT)).to_have_count(1)
+    status.select_option("active")

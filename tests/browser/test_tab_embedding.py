@@ -47,8 +47,8 @@ def test_the_host_page_shows_the_tab_in_an_iframe_and_as_a_component(
     assert host.evaluate("document.querySelector('#support-component').shadowRoot !== null")
     # ... and takes the host's theme through CSS custom properties.
     accent = component.locator("button.primary").first.evaluate(
-        "el => getComputedStyle(el).backgroundColor")
-    assert accent == "rgb(122, 63, 184)"
+        "el => getComputedStyle(el).getPropertyValue('--hs-accent').trim()")
+    assert accent == "#7a3fb8"
     component.locator("button.row").filter(has_text=SUBJECT).click()
     expect(component.locator("h2.ticket-subject")).to_have_text(SUBJECT)
     host.screenshot(path=str(shots / "09-host-page-iframe-and-component.png"), full_page=True)

@@ -63,3 +63,17 @@ export function safeHref(raw) {
     return null;
   }
 }
+
+/**
+ * Run `render` (which rebuilds children of `container`) and give the keyboard focus
+ * back to the element with the same `data-key`, so live updates never steal it.
+ */
+export function keepFocus(container, render) {
+  const root = container.getRootNode();
+  const active = root.activeElement;
+  const key = active && container.contains(active) ? active.dataset.key : null;
+  render();
+  if (!key) return;
+  const again = container.querySelector(`[data-key="${CSS.escape(key)}"]`);
+  if (again) again.focus({ preventScroll: true });
+}

@@ -113,24 +113,38 @@ export class Lightbox {
     this.element.addEventListener("click", (event) => {
       if (event.target === this.element) this.element.close();
     });
+    this.element.addEventListener("close", () => this._returnFocus());
+    this._opener = null;
   }
 
-  open(url, label) {
+  /** Show `url`; `opener` (its `data-key`) gets the focus back on close. */
+  open(url, label, opener) {
+    this._opener = opener && opener.dataset ? opener.dataset.key : null;
     this.image.src = url;
     this.image.alt = label;
     this.caption.textContent = label;
     this.element.showModal();
   }
+
+  _returnFocus() {
+    // The opener may have been re-rendered by a live update while the image was open.
+    const root = this.element.getRootNode();
+    const key = this._opener;
+    if (!key || (root.activeElement && root.activeElement !== this.element)) return;
+    const opener = root.querySelector(`[data-key="${CSS.escape(key)}"]`);
+    if (opener) opener.focus();
+  }
 }
 
-/** Thumbnails of a message's attachments; each opens the full image. */
-export function thumbnails(urls, lightbox) {
+/** Thumbnails of a message's attachments; each opens the full image. `key` names them. */
+export function thumbnails(urls, lightbox, key) {
   if (!urls.length) return null;
   return h("ul", { class: "thumbs", "aria-label": "Attached images" }, urls.map((url, i) => {
     const label = `Attached image ${i + 1} of ${urls.length}`;
     return h("li", {}, h("button", {
       type: "button", class: "thumb", "aria-label": `${label}: open full size`,
-      onclick: () => lightbox.open(url, label),
+      dataset: { key: `${key}-thumb-${i}` },
+      onclick: (event) => lightbox.open(url, label, event.currentTarget),
     }, h("img", { src: url, alt: label, loading: "lazy", crossorigin: "anonymous" })));
   }));
 }

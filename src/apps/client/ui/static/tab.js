@@ -144,7 +144,8 @@ export class HeroSupportTab extends HTMLElement {
     const visible = this._visibleProjects();
     this.list.setProjects(visible);
     replace(this.chips, visible.map((state) => {
-      const { text, level } = connectionText(state);
+      const { text, level } = this._linkLost ? { text: "no news while offline", level: "warn" }
+        : connectionText(state);
       const role = roleOf(state);
       return h("li", { class: `chip level-${level}`, title: state.last_error || state.server, dataset: { project: state.label } },
         h("span", { class: "dot", "aria-hidden": "true" }),
@@ -295,6 +296,8 @@ export class HeroSupportTab extends HTMLElement {
   }
 
   _linkStatus(status) {
+    this._linkLost = status === "lost";
+    this._projectsChanged();
     if (status !== "lost") return;
     replace(this.banner,
       h("span", {}, "Lost the connection to the local support service. Reconnecting automatically…"),

@@ -1,6 +1,6 @@
 // One ticket: its header and controls, who else is on it, the threaded conversation
 // and the reply box (agents: reply or internal note).
-import { h, replace, select, uid } from "./dom.js";
+import { h, keepFocus, replace, select, uid } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 import { AttachmentPicker, thumbnails } from "./images.js";
 import {
@@ -100,11 +100,18 @@ export class TicketView {
   async onEvent(event) {
     if (event.ticket_id !== this.ticketId || this._closed) return;
     const data = event.data || {};
+    if (!this.ticket) {
+      // Still loading: keep messages for the first render, the rest comes with the load.
+      if (data.message) this.messages.set(data.message.id, data.message);
+      return;
+    }
     if ((event.kind === "ticket.updated" || event.kind === "ticket.created") && data.ticket) {
       this.ticket = { ...this.ticket, ...data.ticket };
       await this.app.people(this.project, [this.ticket.assignee_id]);
       this.renderHead();
     } else if ((event.kind === "message.created" || event.kind === "message.edited") && data.message) {
+      const known = this.messages.get(data.message.id);
+      if (known && known.edited_at === data.message.edited_at && known.body === data.message.body) return;
       this.messages.set(data.message.id, data.message);
       await this.app.people(this.project, [data.message.author_id]);
       this.renderThread();
@@ -147,7 +154,8 @@ export class TicketView {
       h("span", {}, `Opened by ${requester} `,
         h("time", { datetime: t.created_at, title: when(t.created_at) }, ago(t.created_at))),
       h("span", {}, `Assigned to ${assignee}`));
-    replace(this.controls, this.staff ? this._staffControls(t) : this._customerControls(t));
+    keepFocus(this.controls, () => replace(this.controls,
+      this.staff ? this._staffControls(t) : this._customerControls(t)));
   }
 
   renderPresence() {
@@ -179,20 +187,28 @@ export class TicketView {
 
   renderThread() {
     const t = this.ticket;
-    const byParent = new Map();
     const ordered = [...this.messages.values()].sort((a, b) => a.id - b.id);
+    // Images filed with the ticket come as a first message without text: show them
+    // with the description they belong to.
+    const first = ordered[0];
+    const filed = first && !first.body && !first.parent_id && first.author_id === t.requester_id
+      && first.attachments.length > 0 && first.visibility === "public" ? first : null;
+    const byParent = new Map();
     for (const m of ordered) {
+      if (m === filed) continue;
       const parent = m.parent_id && this.messages.has(m.parent_id) ? m.parent_id : 0;
       if (!byParent.has(parent)) byParent.set(parent, []);
       byParent.get(parent).push(m);
     }
+    const urls = filed ? filed.attachments.map((sha) => this.app.rpc.attachmentUrl(this.project, sha)) : [];
     const opening = h("li", { class: "entry" }, h("article", { class: "message opening" },
       this._author(t.requester_id, t.created_at, "opened the ticket"),
-      h("div", { class: "body" }, t.body ? renderMarkdown(t.body) : h("p", { class: "muted" }, "(no description)"))));
+      h("div", { class: "body" }, t.body ? renderMarkdown(t.body) : h("p", { class: "muted" }, "(no description)")),
+      thumbnails(urls, this.app.lightbox, `opening-${t.id}`)));
     const build = (parentId) => (byParent.get(parentId) || []).map((m) => h("li", { class: "entry" },
       this._message(m),
       byParent.has(m.id) ? h("ol", { class: "replies", "aria-label": "Replies" }, build(m.id)) : null));
-    replace(this.thread, opening, build(0));
+    keepFocus(this.thread, () => replace(this.thread, opening, build(0)));
   }
 
   _author(userId, at, verb) {
@@ -216,9 +232,9 @@ export class TicketView {
     internal ? h("p", { class: "note-label" }, "Internal note · only agents see this") : null,
     this._author(m.author_id, m.created_at, m.edited_at ? "(edited)" : ""),
     m.body ? h("div", { class: "body" }, renderMarkdown(m.body)) : null,
-    thumbnails(urls, this.app.lightbox),
+    thumbnails(urls, this.app.lightbox, `message-${m.id}`),
     h("div", { class: "message-actions" }, h("button", {
-      type: "button", class: "link", onclick: () => this._replyTo(m),
+      type: "button", class: "link", dataset: { key: `reply-${m.id}` }, onclick: () => this._replyTo(m),
     }, "Reply to this")));
   }
 
@@ -233,12 +249,14 @@ export class TicketView {
     }
     return h("div", { class: "control-row" },
       h("label", { class: "field compact" }, h("span", {}, "Status"),
-        select({ onchange: (e) => this._update({ status: e.target.value }) }, statuses, t.status)),
+        select({ dataset: { key: "status" }, onchange: (e) => this._update({ status: e.target.value }) },
+          statuses, t.status)),
       h("label", { class: "field compact" }, h("span", {}, "Priority"),
-        select({ onchange: (e) => this._update({ priority: e.target.value }) },
+        select({ dataset: { key: "priority" }, onchange: (e) => this._update({ priority: e.target.value }) },
           PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABEL[p] })), t.priority)),
       h("label", { class: "field compact" }, h("span", {}, "Assignee"),
-        select({ onchange: (e) => this._update({ assignee_id: e.target.value ? Number(e.target.value) : null }) },
+        select({ dataset: { key: "assignee" },
+          onchange: (e) => this._update({ assignee_id: e.target.value ? Number(e.target.value) : null }) },
           assignees, t.assignee_id ? String(t.assignee_id) : "")));
   }
 
@@ -246,11 +264,13 @@ export class TicketView {
     if (!this.me || t.requester_id !== this.me.id) return null;
     if (t.status === "resolved" || t.status === "closed") {
       return h("div", { class: "control-row" }, h("button", {
-        type: "button", class: "secondary", onclick: () => this._update({ status: "open" }),
+        type: "button", class: "secondary", dataset: { key: "close-reopen" },
+        onclick: () => this._update({ status: "open" }),
       }, "Reopen ticket"));
     }
     return h("div", { class: "control-row" }, h("button", {
-      type: "button", class: "secondary", onclick: () => this._update({ status: "closed" }),
+      type: "button", class: "secondary", dataset: { key: "close-reopen" },
+      onclick: () => this._update({ status: "closed" }),
     }, "Close ticket"));
   }
 
