@@ -27,6 +27,7 @@ from ...domain.services import (
     Conversation,
     DeviceEnrollment,
     EventFeed,
+    KnownDevices,
     PresenceBoard,
     TicketDesk,
 )
@@ -52,10 +53,12 @@ class ServerContainer(containers.DeclarativeContainer):
     settings = providers.Singleton(SettingsHolder)
     hub = providers.Singleton(EventHub, settings=settings.provided.get)
 
-    accounts = providers.Singleton(Accounts, storage=storage, clock=clock)
+    # Identification without a read per request; the two services keep it truthful.
+    known_devices = providers.Singleton(KnownDevices)
+    accounts = providers.Singleton(Accounts, storage=storage, clock=clock, known=known_devices)
     devices = providers.Singleton(DeviceEnrollment, storage=storage, clock=clock,
                                   secrets=secrets, mailer=mailer, link_url=link_url,
-                                  lifetime=link_lifetime)
+                                  lifetime=link_lifetime, known=known_devices)
     tickets = providers.Singleton(TicketDesk, storage=storage, clock=clock, publisher=hub)
     conversation = providers.Singleton(Conversation, storage=storage, clock=clock,
                                        publisher=hub)

@@ -4,6 +4,7 @@ Every write runs as one unit of work through the :class:`~hero_assistance.domain
 port; events it records are published only after the write is durable.
 """
 
+from ._known_devices import KnownDevices
 from .accounts import Accounts, WhoAmI
 from .attachments import AttachmentLibrary
 from .devices import DeviceEnrollment, LinkPreview
@@ -20,6 +21,7 @@ __all__ = [
     "DeviceEnrollment",
     "EventFeed",
     "Keep",
+    "KnownDevices",
     "LinkPreview",
     "PresenceBoard",
     "Replay",

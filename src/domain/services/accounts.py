@@ -21,6 +21,7 @@ from ..identity import (
 from ..policy import require_admin, require_bound
 from ..ports import Clock, Repositories, Storage
 from ..project import ProjectSettings
+from ._known_devices import KnownDevices
 
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
 
@@ -37,36 +38,52 @@ class WhoAmI:
 class Accounts:
     """Users of one project and the lookup from device address to caller."""
 
-    def __init__(self, storage: Storage, clock: Clock) -> None:
+    def __init__(self, storage: Storage, clock: Clock,
+                 known: KnownDevices | None = None) -> None:
+        """``known``, shared with :class:`DeviceEnrollment`, saves a read per request."""
         self._storage = storage
         self._clock = clock
+        self._known = known
 
     async def identify(self, address: str) -> Caller:
         """Turn a peer address into a caller (the identity boundary's one question).
 
         Refuses the devices of disabled users. Records ``last_seen`` at most once a
-        minute per device, so identification stays a read on the hot path.
+        minute per device, so identification stays a read on the hot path (and, with
+        ``known``, no read at all until the device is due its ``last_seen`` write).
         """
         now = self._clock.now()
+        known = self._known
+        generation = 0
+        if known is not None:
+            remembered = known.recall(address, now, refresh_after=LAST_SEEN_RESOLUTION)
+            if remembered is not None:
+                return remembered
+            generation = known.generation
 
-        def look(repos: Repositories) -> tuple[Caller, bool]:
+        def look(repos: Repositories) -> tuple[Caller, DeviceBinding | None]:
             binding = repos.devices.get(address)
             if binding is None:
-                return UnboundDevice(device_addr=address), False
+                return UnboundDevice(device_addr=address), None
             user = repos.users.get(binding.user_id)
             if user is None or user.status is UserStatus.DISABLED:
                 raise Forbidden("this account is disabled; ask the project's admin")
-            stale = now - binding.last_seen >= LAST_SEEN_RESOLUTION
-            return CallerIdentity(user_id=user.id, device_addr=address, role=user.role), stale
+            return CallerIdentity(user_id=user.id, device_addr=address, role=user.role), binding
 
-        caller, stale = await self._storage.read(look)
-        if stale:
+        caller, binding = await self._storage.read(look)
+        if binding is None or not isinstance(caller, CallerIdentity):
+            return caller
+        last_seen = binding.last_seen
+        if now - last_seen >= LAST_SEEN_RESOLUTION:
             def touch(repos: Repositories) -> None:
-                binding = repos.devices.get(address)
-                if binding is not None:
-                    repos.devices.update(replace(binding, last_seen=now))
+                current = repos.devices.get(address)
+                if current is not None:
+                    repos.devices.update(replace(current, last_seen=now))
 
             await self._storage.write(touch)
+            last_seen = now
+        if known is not None:
+            known.remember(caller, last_seen=last_seen, now=now, generation=generation)
         return caller
 
     async def whoami(self, caller: Caller) -> WhoAmI:
@@ -170,7 +187,10 @@ class Accounts:
                 repos.users.update(updated)
             return updated
 
-        return await self._storage.write(change)
+        changed = await self._storage.write(change)
+        if self._known is not None:
+            self._known.forget_user(user_id)
+        return changed
 
     async def project_settings(self) -> ProjectSettings:
         """The project's name and policy switches (public: ``project.info``)."""

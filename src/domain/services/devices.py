@@ -30,6 +30,7 @@ from ..policy import may_manage_device_of, require_admin, require_bound
 from ..ports import Clock, Mailer, Repositories, Secrets, Storage
 from ..ratelimit import Limit, SlidingWindow
 from ..sign_in_mail import compose_sign_in_mail
+from ._known_devices import KnownDevices
 
 REQUESTS_PER_EMAIL = Limit(3, timedelta(minutes=15))
 REQUESTS_PER_DEVICE = Limit(10, timedelta(hours=1))
@@ -51,7 +52,10 @@ class DeviceEnrollment:
     def __init__(self, storage: Storage, clock: Clock, secrets: Secrets, mailer: Mailer,
                  link_url: Callable[[str], str], *, lifetime: timedelta = LINK_LIFETIME,
                  per_email: Limit = REQUESTS_PER_EMAIL,
-                 per_device: Limit = REQUESTS_PER_DEVICE) -> None:
+                 per_device: Limit = REQUESTS_PER_DEVICE,
+                 known: KnownDevices | None = None) -> None:
+        """``known`` is the instance :class:`Accounts` identifies with, if any: binding
+        or revoking a device makes it forget that device."""
         self._storage = storage
         self._clock = clock
         self._secrets = secrets
@@ -60,6 +64,7 @@ class DeviceEnrollment:
         self._lifetime = lifetime
         self._per_email = SlidingWindow(per_email, "sign-in requests for this email")
         self._per_device = SlidingWindow(per_device, "sign-in requests from this device")
+        self._known = known
 
     async def request_link(self, caller: Caller, *, email: str, device_label: str) -> None:
         """Email a link and code for ``email`` if it is enrolled and enabled.
@@ -145,7 +150,7 @@ class DeviceEnrollment:
             link.ensure_usable(now)
             return self._bind(repos, link)
 
-        return await self._storage.write(confirm)
+        return self._forget(await self._storage.write(confirm))
 
     async def confirm_code(self, caller: Caller, code: str) -> DeviceBinding:
         """Bind the calling device with the code from the email; wrong codes count."""
@@ -171,7 +176,7 @@ class DeviceEnrollment:
         bound = await self._storage.write(confirm)
         if bound is None:
             raise LinkRejected("wrong code")
-        return bound
+        return self._forget(bound)
 
     def _bind(self, repos: Repositories, link: MagicLink) -> DeviceBinding:
         now = self._clock.now()
@@ -227,7 +232,12 @@ class DeviceEnrollment:
             repos.presence.remove(address)
             return binding
 
-        return await self._storage.write(revoke)
+        return self._forget(await self._storage.write(revoke))
+
+    def _forget(self, binding: DeviceBinding) -> DeviceBinding:
+        if self._known is not None:
+            self._known.forget_device(binding.address)
+        return binding
 
     @staticmethod
     def _owned(repos: Repositories, who: CallerIdentity, address: str) -> DeviceBinding:
