@@ -49,6 +49,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def e2e(session: nox.Session) -> None:
+    """Only the end-to-end tests (``tests`` runs them too): real processes on network
+    namespaces. Not a default session, so a full run does not run them twice."""
+    session.run("pytest", "tests/e2e", *session.posargs)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """The benchmark, each figure next to a ceiling of the same run (``scripts/bench.py``).
 
