@@ -8,7 +8,10 @@ one virtual environment per session.
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
 import sys
+from pathlib import Path
 
 import nox
 
@@ -68,3 +71,32 @@ def bench(session: nox.Session) -> None:
     if importlib.util.find_spec("matplotlib") is None:
         session.run(sys.executable, "-m", "pip", "install", "--quiet", "-e", ".[bench]")
     session.run(sys.executable, "scripts/bench.py", *session.posargs)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """The Support tab in a real headless Chromium (``tests/browser``).
+
+    Not a default session: it drives Debian's ``/usr/bin/chromium`` through Playwright
+    (the ``browser`` extra, installed here when it is absent; Playwright's own browser
+    downloads are never used). As root, Chromium is installed with apt when missing;
+    without it the session is skipped with the reason. Screenshots of the main screens
+    go to ``test-artifacts/browser/``.
+    """
+    if importlib.util.find_spec("playwright") is None:
+        session.run(sys.executable, "-m", "pip", "install", "--quiet", "-e", ".[browser]")
+    if not CHROMIUM.exists() and _can_apt_install():
+        session.run("apt-get", "update", "-qq", external=True)
+        session.run("apt-get", "install", "-y", "-qq", "chromium", external=True,
+                    env={"DEBIAN_FRONTEND": "noninteractive"})
+    if not CHROMIUM.exists():
+        session.skip(f"{CHROMIUM} is missing and cannot be installed here (needs root and "
+                     "apt-get): apt-get install chromium")
+    session.run("pytest", "tests/browser", *session.posargs)
+
+
+def _can_apt_install() -> bool:
+    return os.geteuid() == 0 and shutil.which("apt-get") is not None

@@ -40,4 +40,19 @@ echo "== nox: lint, typecheck, tests"
 # The benchmark's quick mode keeps its machinery working: it fails only when a figure
 # is missing, never on a number (those are for `nox -s bench` on a quiet machine).
 echo "== nox: bench --quick"
-exec "$venv/bin/nox" --no-venv -s bench -- --quick
+"$venv/bin/nox" --no-venv -s bench -- --quick
+
+# The Support tab's browser tests drive Debian's Chromium through Playwright (the
+# `browser` extra; Playwright never downloads a browser here). As root, install
+# Chromium when it is missing; elsewhere `nox -s browser` skips and says why.
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing chromium for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if ! "$venv/bin/python" -c 'import playwright' >/dev/null 2>&1; then
+    echo "== installing the browser extra (Playwright)"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[browser]'
+fi
+echo "== nox: browser"
+exec "$venv/bin/nox" --no-venv -s browser

@@ -1,7 +1,7 @@
 """Lost connections: the tab says so in words and recovers by itself.
 
-Runs last (file order): it stops and restarts the customer's tab server and the
-project server.
+These tests stop the customer's tab server and the project server, and start them
+again on the same ports before they end.
 """
 
 from __future__ import annotations

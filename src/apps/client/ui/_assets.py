@@ -83,7 +83,8 @@ def asset_routes(assets: dict[str, Asset],
         return serve(request, "embed.js", {"Cross-Origin-Resource-Policy": "cross-origin"})
 
     @get("/static/{name:str}")
-    async def static(request: AnyRequest, name: str) -> Response[bytes]:
+    async def static(request: AnyRequest) -> Response[bytes]:
+        name: str = request.path_params["name"]
         if name == "index.html":
             return serve(request, name, {"Content-Security-Policy": policy})
         return serve(request, name, {"Cross-Origin-Resource-Policy": "same-site"})

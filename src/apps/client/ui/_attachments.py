@@ -57,8 +57,12 @@ def attachment_routes(client: SupportClient, scope: ProjectScope | None,
                       max_upload: int) -> list[HTTPRouteHandler]:
     """The download and upload routes over ``client``."""
 
+    # Path parameters are read from the request: declaring them as handler arguments
+    # is deprecated in recent Litestar releases in favour of a newer spelling.
     @get("/attachments/{project:str}/{sha256:str}")
-    async def download(project: str, sha256: str) -> Response[bytes]:
+    async def download(request: AnyRequest) -> Response[bytes]:
+        project: str = request.path_params["project"]
+        sha256: str = request.path_params["sha256"]
         if not _SHA256.fullmatch(sha256):
             return _refusal(JsonRpcError(NOT_FOUND, "no such attachment"))
         if scope is not None and not scope.allows(project):
@@ -72,7 +76,8 @@ def attachment_routes(client: SupportClient, scope: ProjectScope | None,
                         headers=headers)
 
     @post("/attachments/{project:str}", request_max_body_size=max_upload, status_code=201)
-    async def upload(request: AnyRequest, project: str) -> Response[bytes]:
+    async def upload(request: AnyRequest) -> Response[bytes]:
+        project: str = request.path_params["project"]
         if scope is not None and not scope.allows(project):
             return _refusal(JsonRpcError(NOT_FOUND, f"no project {project!r} in this tab"))
         try:

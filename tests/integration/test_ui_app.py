@@ -1,0 +1,197 @@
+"""The Support tab's server in this process, over a client that follows the real server.
+
+``serve_ui`` runs on a free loopback port; HTTP and WebSocket clients play the
+browser. What the page relies on is checked here; the page itself is driven in
+``tests/browser``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+from PIL import Image
+from websockets.asyncio.client import ClientConnection, connect
+
+from hero_assistance.apps.client import LoopbackDeviceOverlay, SupportClient
+from hero_assistance.apps.client.service import EventFanout, build_client_registry
+from hero_assistance.apps.client.settings import ConnectionSettings
+from hero_assistance.apps.client.ui import UiSettings
+from hero_assistance.apps.client.ui.runner import serve_ui
+
+from .server_harness import Person, ServerProcess
+
+pytestmark = pytest.mark.anyio
+
+PROJECT = "acme"
+_addresses = itertools.count(2)
+
+
+def _device() -> str:
+    """A loopback device address of this module's own block, new on every call."""
+    return f"127.0.88.{next(_addresses)}"
+
+
+@dataclass
+class Tab:
+    """A running tab server and what it serves."""
+
+    url: str
+    person: Person
+    http: httpx.AsyncClient
+
+    async def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": method}
+        if params is not None:
+            body["params"] = params
+        answer = (await self.http.post("/rpc", json=body)).json()
+        assert "result" in answer, answer
+        return answer["result"]
+
+    def socket(self) -> Any:
+        return connect(self.url.replace("http", "ws") + "rpc", proxy=None,
+                       origin=self.url.rstrip("/"))  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def running_tab(server: ServerProcess, person: Person, config_dir: Path,
+                      **settings: Any) -> AsyncIterator[Tab]:
+    client = SupportClient(LoopbackDeviceOverlay(person.address), config_dir=config_dir,
+                           settings=ConnectionSettings(heartbeat_interval=1.0))
+    async with client:
+        connection = await client.follow(server.base_url, PROJECT)
+        async with asyncio.timeout(10):
+            await connection.wait_until(lambda s: s.streaming)
+        async with EventFanout(client) as fanout:
+            ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+            stop = asyncio.Event()
+            task = asyncio.create_task(serve_ui(
+                client, build_client_registry(client), fanout,
+                UiSettings(port=0, **settings), on_ready=ready.set_result, stop=stop))
+            try:
+                url = await asyncio.wait_for(ready, 10)
+                async with httpx.AsyncClient(base_url=url, trust_env=False, timeout=10) as http:
+                    yield Tab(url, person, http)
+            finally:
+                stop.set()
+                await task
+
+
+def _png(width: int = 40, height: int = 30) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def _frames_until(socket: ClientConnection, predicate: Any) -> dict[str, Any]:
+    async with asyncio.timeout(10):
+        while True:
+            frame = msgspec.json.decode(await socket.recv())
+            if predicate(frame):
+                return frame  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def customer(server: ServerProcess) -> Person:
+    return server.person("customer", _device())
+
+
+async def test_the_page_and_its_assets_come_from_the_package(
+        server: ServerProcess, customer: Person, tmp_path: Path) -> None:
+    async with running_tab(server, customer, tmp_path) as tab:
+        page = await tab.http.get("/")
+        assert page.headers["content-type"].startswith("text/html")
+        assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
+        module = await tab.http.get("/static/tab.js")
+        assert module.headers["content-type"].startswith("text/javascript")
+        assert b"customElements.define" in module.content
+        again = await tab.http.get("/static/tab.js",
+                                   headers={"If-None-Match": module.headers["etag"]})
+        assert again.status_code == 304
+        for missing in ("/static/nothing.js", "/static/..%2Fcommand.py", "/nope"):
+            assert (await tab.http.get(missing)).status_code == 404, missing
+        embed = await tab.http.get("/embed.js")
+        assert embed.headers["cross-origin-resource-policy"] == "cross-origin"
+
+
+async def test_calls_and_live_events_over_the_socket_and_presence_cleared_on_close(
+        server: ServerProcess, customer: Person, tmp_path: Path) -> None:
+    agent = server.person("agent", _device())
+    async with running_tab(server, customer, tmp_path) as tab:
+        async with tab.socket() as socket:
+            await socket.send('{"jsonrpc":"2.0","id":1,"method":"events.subscribe","params":{}}')
+            subscribed = await _frames_until(socket, lambda f: f.get("id") == 1)
+            assert subscribed["result"]["states"][0]["bound"]
+            ticket = await tab.call("ticket.create", {"project": PROJECT, "subject": "Live?"})
+            event = await _frames_until(socket, lambda f: f.get("method") == "client.event")
+            assert event["params"]["project"] == PROJECT
+            assert event["params"]["event"]["data"]["ticket"]["id"] == ticket["id"]
+            await socket.send(msgspec.json.encode({
+                "jsonrpc": "2.0", "id": 2, "method": "presence.update",
+                "params": {"project": PROJECT, "viewing_ticket_id": ticket["id"]}}).decode())
+            await _frames_until(socket, lambda f: f.get("id") == 2)
+            watchers = await _watchers(server, agent, ticket["id"], present=True)
+            assert [w["user_id"] for w in watchers] == [customer.user_id]
+        # The page went away without a word: the tab server signs it off.
+        assert await _watchers(server, agent, ticket["id"], present=False) == []
+
+
+async def _watchers(server: ServerProcess, agent: Person, ticket_id: int, *,
+                    present: bool) -> list[Any]:
+    transport = httpx.AsyncHTTPTransport(local_address=agent.address)
+    async with httpx.AsyncClient(transport=transport, base_url=server.base_url) as http, \
+            asyncio.timeout(10):
+        while True:
+            answer = (await http.post("/rpc", json={
+                "jsonrpc": "2.0", "id": 1, "method": "presence.list",
+                "params": {"ticket_id": ticket_id}})).json()
+            if bool(answer["result"]) is present:
+                return answer["result"]  # type: ignore[no-any-return]
+            await asyncio.sleep(0.05)
+
+
+async def test_images_go_up_and_come_back_as_what_their_bytes_are(
+        server: ServerProcess, customer: Person, tmp_path: Path) -> None:
+    async with running_tab(server, customer, tmp_path) as tab:
+        up = await tab.http.post(f"/attachments/{PROJECT}", content=_png(),
+                                 headers={"content-type": "image/png"})
+        assert up.status_code == 201, up.text
+        sha = up.json()["sha256"]
+        down = await tab.http.get(f"/attachments/{PROJECT}/{sha}")
+        assert down.status_code == 200
+        assert down.headers["content-type"] == "image/png"
+        assert down.headers["x-content-type-options"] == "nosniff"
+        assert "sandbox" in down.headers["content-security-policy"]
+        assert Image.open(io.BytesIO(down.content)).size == (40, 30)
+        not_image = await tab.http.post(f"/attachments/{PROJECT}", content=b"<svg onload=x>",
+                                        headers={"content-type": "image/png"})
+        assert not_image.status_code == 400
+        assert not_image.json()["error"]["code"] == -32602
+        unknown = await tab.http.get(f"/attachments/globex/{sha}")
+        assert unknown.status_code == 404
+        assert (await tab.http.get(f"/attachments/{PROJECT}/not-a-sha")).status_code == 404
+
+
+async def test_a_one_project_tab_serves_only_that_project(
+        server: ServerProcess, customer: Person, tmp_path: Path) -> None:
+    async with running_tab(server, customer, tmp_path, project=PROJECT) as tab:
+        states = await tab.call("client.projects")
+        assert [s["label"] for s in states] == [PROJECT]
+        page = await tab.call("ticket.list", {"status": []})
+        assert all(item["project"] == PROJECT for item in page["items"])
+        refused = (await tab.http.post("/rpc", json={
+            "jsonrpc": "2.0", "id": 1, "method": "client.follow",
+            "params": {"address": "http://127.0.0.9:1"}})).json()
+        assert refused["error"]["code"] == -32002
+        other = await tab.http.post("/attachments/globex", content=_png(),
+                                    headers={"content-type": "image/png"})
+        assert other.status_code == 404

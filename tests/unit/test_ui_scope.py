@@ -1,0 +1,106 @@
+"""``ui --project``: JSON-RPC messages narrowed to one followed project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+
+from hero_assistance.apps.client.ui.scope import ProjectScope
+
+pytestmark = pytest.mark.anyio
+
+
+class Service:
+    """Records what reaches the registry and answers with canned results."""
+
+    def __init__(self, results: dict[str, Any] | None = None) -> None:
+        self.received: list[Any] = []
+        self.results = results or {}
+
+    async def answer(self, body: bytes) -> bytes | None:
+        message = msgspec.json.decode(body)
+        self.received.append(message)
+        entries = message if isinstance(message, list) else [message]
+        responses = [{"jsonrpc": "2.0", "id": e["id"], "result": self.results.get(e["method"])}
+                     for e in entries if "id" in e]
+        if not responses:
+            return None
+        return msgspec.json.encode(responses if isinstance(message, list) else responses[0])
+
+
+def _call(method: str, params: Any = None, request_id: int = 1) -> dict[str, Any]:
+    call: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+    if params is not None:
+        call["params"] = params
+    return call
+
+
+async def _send(scope: ProjectScope, service: Service, message: Any) -> Any:
+    raw = await scope.handle(msgspec.json.encode(message), service.answer)
+    return None if raw is None else msgspec.json.decode(raw)
+
+
+async def test_calls_on_another_project_never_reach_the_service() -> None:
+    service = Service()
+    answer = await _send(ProjectScope("acme"), service,
+                         _call("ticket.get", {"project": "globex", "ticket_id": 1}))
+    assert answer["error"]["code"] == -32003
+    assert service.received == []
+
+
+@pytest.mark.parametrize("method", ["client.follow", "client.unfollow"])
+async def test_following_is_not_for_a_one_project_tab(method: str) -> None:
+    service = Service()
+    answer = await _send(ProjectScope("acme"), service, _call(method, {"label": "x"}))
+    assert answer["error"]["code"] == -32002
+    assert service.received == []
+
+
+async def test_aggregated_calls_are_pointed_at_the_project() -> None:
+    service = Service()
+    scope = ProjectScope("acme")
+    await _send(scope, service, _call("ticket.list", {"query": "printer",
+                                                      "cursors": {"acme": "c1", "globex": "c2"}}))
+    await _send(scope, service, _call("ticket.list"))
+    await _send(scope, service, _call("events.subscribe", {"projects": ["globex", "acme"]}))
+    await _send(scope, service, _call("events.subscribe"))
+    assert service.received[0]["params"] == {"query": "printer", "project": "acme", "cursor": "c1"}
+    assert service.received[1]["params"] == {"project": "acme"}
+    assert service.received[2]["params"]["projects"] == ["acme"]
+    assert service.received[3]["params"] == {"projects": ["acme"]}
+
+
+async def test_answers_that_list_projects_keep_only_the_project() -> None:
+    item = {"project": "acme", "unread": 2}
+    service = Service({
+        "client.projects": [{"label": "acme"}, {"label": "globex"}],
+        "client.inbox": {"items": [item, {"project": "globex", "unread": 5}], "unread": 7,
+                         "problems": {"globex": "down", "acme": "slow"}},
+    })
+    scope = ProjectScope("acme")
+    batch = await _send(scope, service, [
+        _call("client.projects", request_id=1), _call("client.inbox", request_id=2),
+        _call("client.follow", {"address": "x"}, request_id=3),
+        {"jsonrpc": "2.0", "method": "presence.update", "params": {"project": "globex"}},
+    ])
+    by_id = {entry["id"]: entry for entry in batch}
+    assert by_id[1]["result"] == [{"label": "acme"}]
+    assert by_id[2]["result"] == {"items": [item], "unread": 2, "problems": {"acme": "slow"}}
+    assert by_id[3]["error"]["code"] == -32002
+    assert len(batch) == 3  # the refused notification is not answered
+    assert [m["method"] for m in service.received[0]] == ["client.projects", "client.inbox"]
+
+
+async def test_what_is_not_json_goes_through_for_the_registry_to_answer() -> None:
+    received: list[bytes] = []
+
+    async def answer(body: bytes) -> bytes | None:
+        received.append(body)
+        return b'{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}'
+
+    raw = await ProjectScope("acme").handle(b"{not json", answer)
+    assert received == [b"{not json"]
+    assert raw is not None
+    assert b"-32700" in raw
