@@ -29,6 +29,7 @@ EXAMPLES = ROOT / "examples"
 PROJECT = "acme"
 CUSTOMER = ("carla@example.com", "Carla Customer")
 AGENT = ("adam@example.com", "Adam Agent")
+SECOND_AGENT = ("bea@example.com", "Bea Agent")
 
 
 def _why_no_browser() -> str | None:
@@ -48,6 +49,7 @@ class Stack:
     server: ProjectServer
     customer: SupportTab
     agent: SupportTab
+    second_agent: SupportTab
     site: StaticSite
     foreign_site: StaticSite
 
@@ -65,24 +67,28 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     customer = SupportTab("customer", root / "customer", "127.0.86.2", free_port(),
                           embed_origins=(site.origin,))
     agent = SupportTab("agent", root / "agent", "127.0.86.3", free_port())
+    second_agent = SupportTab("second-agent", root / "second-agent", "127.0.86.4", free_port())
     running: list[Any] = []
     try:
         server.start("Acme Support")
         running.append(server)
-        for tab in (customer, agent):
+        tabs = (customer, agent, second_agent)
+        for tab in tabs:
             tab.root.mkdir()
         # Independent programs, run side by side to keep the suite short.
         _together(lambda: server.enroll(CUSTOMER[0], "customer", CUSTOMER[1]),
                   lambda: server.enroll(AGENT[0], "agent", AGENT[1]),
-                  lambda: customer.client("follow", server.url, "--label", PROJECT),
-                  lambda: agent.client("follow", server.url, "--label", PROJECT))
-        running += [customer, agent]
-        _together(customer.start, agent.start)
+                  lambda: server.enroll(SECOND_AGENT[0], "agent", SECOND_AGENT[1]),
+                  *[lambda tab=tab: tab.client("follow", server.url, "--label", PROJECT)
+                    for tab in tabs])
+        running += tabs
+        _together(*[tab.start for tab in tabs])
         agent.sign_in(server, PROJECT, AGENT[0])
+        second_agent.sign_in(server, PROJECT, SECOND_AGENT[0])
         for s in (site, foreign_site):
             s.start()
             running.append(s)
-        yield Stack(server, customer, agent, site, foreign_site)
+        yield Stack(server, customer, agent, second_agent, site, foreign_site)
     finally:
         codes = {}
         for thing in reversed(running):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from ._pages import Device, paste_png, png_bytes
-from .conftest import AGENT, CUSTOMER, PROJECT, Stack
+from .conftest import AGENT, CUSTOMER, PROJECT, SECOND_AGENT, Stack
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed").expect
 
@@ -126,6 +126,26 @@ def test_the_customer_sees_that_an_agent_is_viewing(stack: Stack, customer: Devi
     customer.shoot(shots, "05-customer-sees-agent-viewing")
 
 
+def test_an_agent_is_warned_when_another_agent_is_replying(
+        browser: Any, stack: Stack, agent: Device, shots: Path) -> None:
+    _ticket_id(stack)
+    _show_ticket(agent)
+    colleague = Device.open(browser, "second-agent", stack.second_agent.url)
+    try:
+        _open_ticket(colleague, SUBJECT)
+        warning = agent.tab(".presence .collision")
+        expect(warning).to_contain_text(f"{SECOND_AGENT[1]} (agent) is also viewing this ticket")
+        colleague.tab(".composer textarea").press_sequentially("We could refund")
+        expect(warning).to_contain_text(f"{SECOND_AGENT[1]} (agent) is typing a reply")
+        expect(warning).to_have_class("collision typing")
+        agent.shoot(shots, "06-agent-collision-warning")
+    finally:
+        colleague.close()
+    # The colleague's tab is gone: the warning goes with it.
+    expect(warning).to_have_count(0)
+    assert not colleague.errors, colleague.errors
+
+
 def test_agent_replies_and_notes_and_the_customer_sees_only_the_reply(
         stack: Stack, customer: Device, agent: Device, shots: Path) -> None:
     _ensure_customer_signed_in(stack, customer)
@@ -142,7 +162,7 @@ def test_agent_replies_and_notes_and_the_customer_sees_only_the_reply(
     agent.tab(".modes input[value=internal]").check()
     expect(agent.tab(".composer button[type=submit]")).to_have_text("Add internal note")
     agent.tab(".composer textarea").fill(NOTE)
-    agent.shoot(shots, "06-agent-writing-internal-note")
+    agent.shoot(shots, "07-agent-writing-internal-note")
     agent.tab(".composer button[type=submit]").click()
     note = agent.tab(".message.internal").filter(has_text=NOTE)
     expect(note).to_have_count(1)
@@ -151,13 +171,13 @@ def test_agent_replies_and_notes_and_the_customer_sees_only_the_reply(
     agent.tab(".modes input[value=public]").check()
     agent.tab(".composer textarea").fill(SECOND_REPLY)
     agent.tab(".composer button[type=submit]").click()
-    agent.shoot(shots, "07-agent-ticket-with-note")
+    agent.shoot(shots, "08-agent-ticket-with-note")
 
     # Live, in order: once the later reply is there, the note would have been too.
     expect(customer.tab(".message").filter(has_text=REPLY)).to_have_count(1)
     expect(customer.tab(".message").filter(has_text=SECOND_REPLY)).to_have_count(1)
     assert NOTE not in customer.tab(".thread").inner_text()
-    customer.shoot(shots, "08-customer-sees-replies-live")
+    customer.shoot(shots, "09-customer-sees-replies-live")
 
     customer.page.reload()
     _open_ticket(customer, SUBJECT)
@@ -170,6 +190,26 @@ def _show_ticket(device: Device) -> None:
     heading = device.tab("h2.ticket-subject")
     if heading.count() == 0 or heading.text_content() != SUBJECT:
         _open_ticket(device, SUBJECT)
+
+
+def test_the_customer_answers_one_message_and_the_answer_is_threaded_under_it(
+        stack: Stack, customer: Device, agent: Device) -> None:
+    _ensure_customer_signed_in(stack, customer)
+    ticket_id = _ticket_id(stack)
+    for device in (customer, agent):
+        _show_ticket(device)
+    if customer.tab(".message").filter(has_text=REPLY).count() == 0:
+        stack.agent.call("message.post", {"project": PROJECT, "ticket_id": ticket_id,
+                                          "body": REPLY})
+    target = customer.tab("article.message").filter(has_text=REPLY)
+    target.locator("button").filter(has_text="Reply to this").click()
+    expect(customer.tab(".replying-to")).to_contain_text(f"Replying to {AGENT[1]}")
+    expect(customer.tab(".composer textarea")).to_be_focused()
+    customer.page.keyboard.type("Which gateway? We use two.")
+    customer.page.keyboard.press("Control+Enter")
+    nested = agent.tab("li.entry").filter(has=agent.page.locator("article.message", has_text=REPLY))
+    expect(nested.locator(".replies article.message")).to_contain_text(
+        "Which gateway? We use two.")
 
 
 def test_the_agent_takes_the_ticket_and_the_customer_sees_it_change_live(

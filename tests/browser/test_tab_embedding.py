@@ -51,7 +51,7 @@ def test_the_host_page_shows_the_tab_in_an_iframe_and_as_a_component(
     assert accent == "#7a3fb8"
     component.locator("button.row").filter(has_text=SUBJECT).click()
     expect(component.locator("h2.ticket-subject")).to_have_text(SUBJECT)
-    host.screenshot(path=str(shots / "09-host-page-iframe-and-component.png"), full_page=True)
+    host.screenshot(path=str(shots / "13-host-page-iframe-and-component.png"), full_page=True)
 
 
 def test_a_host_page_from_an_origin_not_allowed_gets_no_tab(host: Any, stack: Stack) -> None:

@@ -80,14 +80,14 @@ def test_user_text_is_shown_as_text_never_as_markup(wide: Device) -> None:
 def test_a_narrow_panel_shows_one_pane_at_a_time(narrow: Device, shots: Path) -> None:
     expect(narrow.tab(".list-pane")).to_be_visible()
     expect(narrow.tab(".detail-pane")).to_be_hidden()
-    narrow.shoot(shots, "12-narrow-list")
+    narrow.shoot(shots, "14-narrow-list")
     narrow.tab("button.row").filter(has_text="Printer on fire").click()
     expect(narrow.tab(".list-pane")).to_be_hidden()
     expect(narrow.tab("button.back")).to_be_visible()
     expect(narrow.tab("h2.ticket-subject")).to_have_text(HOSTILE_SUBJECT)
     width = narrow.page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways ({width} px)"
-    narrow.shoot(shots, "13-narrow-ticket")
+    narrow.shoot(shots, "15-narrow-ticket")
     narrow.page.keyboard.press("Escape")
     expect(narrow.tab(".list-pane")).to_be_visible()
     expect(narrow.tab("button.row").filter(has_text="Printer on fire")).to_be_focused()
@@ -117,7 +117,7 @@ def test_everything_is_reachable_by_keyboard_with_a_visible_focus(wide: Device,
     expect(row).to_have_count(1)
     page.keyboard.press("Enter")
     expect(wide.tab("h2.ticket-subject")).to_be_focused()
-    wide.shoot(shots, "14-wide-ticket-keyboard")
+    wide.shoot(shots, "16-wide-ticket-keyboard")
 
 
 def test_images_by_picker_and_drop_then_full_size_on_click(wide: Device, stack: Stack,
@@ -143,7 +143,7 @@ def test_images_by_picker_and_drop_then_full_size_on_click(wide: Device, stack: 
     image = lightbox.locator("img")
     expect(image).to_have_js_property("complete", True)
     assert image.evaluate("img => img.naturalWidth") == 640
-    wide.shoot(shots, "15-lightbox")
+    wide.shoot(shots, "17-lightbox")
     wide.page.keyboard.press("Escape")
     expect(lightbox).to_be_hidden()
     expect(thumbs.first).to_be_focused()
