@@ -19,12 +19,11 @@ How it ends, and what the consumer sees:
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Callable
 from enum import StrEnum
 from types import TracebackType
-
-import anyio
 
 from ...domain.events import Event, EventKind
 from ...domain.identity import CallerIdentity
@@ -65,9 +64,11 @@ class Subscription:
         self._queue: deque[Event] = deque()
         self._on_close = on_close
         self._ended: SubscriptionClosed | None = None
-        # Created lazily by a waiting consumer: anyio primitives need a running loop,
-        # while subscribe() and publish() may run without one (sync code, tests).
-        self._wakeup: anyio.Event | None = None
+        # One event for the subscription's whole life, cleared before each wait: making
+        # a new anyio.Event per wait cost more than the rest of a delivery (a backend
+        # lookup each time). asyncio binds it to a loop only when waited on, so
+        # subscribe() and publish() still work without a running loop (sync code, tests).
+        self._wakeup = asyncio.Event()
 
     # -- what it is -------------------------------------------------------------------
 
@@ -126,10 +127,8 @@ class Subscription:
                 raise self._closed_error()
             if self._queue:
                 return self._queue.popleft()
-            if self._wakeup is None:
-                self._wakeup = anyio.Event()
+            self._wakeup.clear()
             await self._wakeup.wait()
-            self._wakeup = None
 
     def get_nowait(self) -> Event | None:
         """The next queued event, or ``None`` if none is queued (to batch what is ready).
@@ -173,8 +172,7 @@ class Subscription:
         if self._ended is not None or len(self._queue) >= self._queue_size:
             return False
         self._queue.append(event)
-        if self._wakeup is not None:
-            self._wakeup.set()
+        self._wakeup.set()
         return True
 
     def end(self, reason: str, cause: CloseCause) -> None:
@@ -183,8 +181,7 @@ class Subscription:
             return
         self._ended = SubscriptionClosed(reason, cause=cause)
         self._queue.clear()
-        if self._wakeup is not None:
-            self._wakeup.set()
+        self._wakeup.set()
         self._on_close(self)
 
     def _closed_error(self) -> SubscriptionClosed:
