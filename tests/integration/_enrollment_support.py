@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import re
 import signal
 import socket
 import ssl
@@ -20,9 +19,6 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,7 +36,6 @@ from hero_assistance.apps.server.config import (
 )
 
 SERVER_START_SECONDS = 20.0
-CODE_PATTERN = re.compile(r"\b([A-Z2-9]{4}-[A-Z2-9]{4})\b")
 SMTP_USER, SMTP_PASSWORD = "hero-mailer", "s3cret-for-tests"
 Security = Literal["starttls", "tls", "none"]
 
@@ -210,55 +205,6 @@ def smtp_server(*, security: Security = "none", certificate: ThrowawayCertificat
         yield catcher, port
     finally:
         controller.stop()
-
-
-# -- mail parsing -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SignInMail:
-    """What a sign-in email holds, read the way a mail client reads it."""
-
-    message: EmailMessage
-    text: str
-    html: str
-    link: str
-    code: str
-
-
-class _Hrefs(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self.hrefs.extend(value for name, value in attrs if name == "href" and value)
-
-
-def read_sign_in_mail(data: bytes) -> SignInMail:
-    """Parse with ``policy.default``; both parts must carry the same link and code."""
-    message = message_from_bytes(data, policy=policy.default)
-    assert isinstance(message, EmailMessage)
-    assert message.get_content_type() == "multipart/alternative"
-    plain, html = message.get_body(("plain",)), message.get_body(("html",))
-    assert plain is not None
-    assert html is not None
-    text, markup = str(plain.get_content()), str(html.get_content())
-    links = re.findall(r"https?://\S+/auth/link/[A-Za-z0-9_-]+", text)
-    assert len(links) == 1, text
-    parser = _Hrefs()
-    parser.feed(markup)
-    assert parser.hrefs == links, (parser.hrefs, links)
-    codes = CODE_PATTERN.findall(text)
-    assert len(codes) == 1, text
-    assert CODE_PATTERN.findall(markup) == codes
-    return SignInMail(message=message, text=text, html=markup, link=links[0], code=codes[0])
-
-
-def token_of(link: str) -> str:
-    """The secret part of a sign-in link."""
-    return link.rsplit("/", 1)[-1]
 
 
 # -- the project server as a subprocess -------------------------------------------------

@@ -24,9 +24,9 @@ import httpx
 import pytest
 
 from tests.openrpc_meta import meta_schema_errors
+from tests.support.client_cli import Lines, Workspace, finish
 from tests.unit.images import png_image
 
-from .cli_harness import Lines, Workspace, finish
 from .server_harness import Person, ServerProcess, free_port, newest_code, start_server
 
 pytestmark = pytest.mark.slow

@@ -17,15 +17,15 @@ from typing import Any
 import anyio
 import pytest
 
+from tests.support.sign_in_mail import SignInMail, read_sign_in_mail
+
 from ._enrollment_support import (
     Device,
     Operator,
     RpcError,
     ServerProcess,
-    SignInMail,
     free_port,
     new_email,
-    read_sign_in_mail,
     server_command,
 )
 

@@ -24,8 +24,7 @@ from hero_assistance.domain.identity import CallerIdentity, Role, UnboundDevice
 from hero_assistance.domain.magic_links import LINK_LIFETIME
 from hero_assistance.domain.project import ProjectSettings
 from hero_assistance.domain.services import Accounts, DeviceEnrollment
-
-from ._enrollment_support import SignInMail, read_sign_in_mail, token_of
+from tests.support.sign_in_mail import SignInMail, read_sign_in_mail, token_of
 
 pytestmark = pytest.mark.anyio
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from hero_assistance.domain.magic_links import hash_secret
+from tests.support.sign_in_mail import SignInMail, read_sign_in_mail, token_of
 
 from ._enrollment_support import (
     SMTP_PASSWORD,
@@ -28,15 +29,12 @@ from ._enrollment_support import (
     Operator,
     RpcError,
     ServerProcess,
-    SignInMail,
     ThrowawayCertificate,
     make_certificate,
     make_server_dir,
     new_email,
-    read_sign_in_mail,
     smtp_mail_config,
     smtp_server,
-    token_of,
 )
 
 pytestmark = pytest.mark.anyio

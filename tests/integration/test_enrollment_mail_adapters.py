@@ -16,6 +16,7 @@ from hero_assistance.apps.server.runtime import make_mailer
 from hero_assistance.domain.errors import Unavailable
 from hero_assistance.domain.ports import OutgoingMail
 from hero_assistance.domain.sign_in_mail import compose_sign_in_mail
+from tests.support.sign_in_mail import read_sign_in_mail
 
 from ._enrollment_support import (
     SMTP_PASSWORD,
@@ -24,7 +25,6 @@ from ._enrollment_support import (
     ThrowawayCertificate,
     free_port,
     make_certificate,
-    read_sign_in_mail,
     smtp_mail_config,
     smtp_server,
 )

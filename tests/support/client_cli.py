@@ -1,10 +1,12 @@
 """``hero-assistance-client`` as a real process: one device's workspace, optionally
 with its local service running.
 
-A :class:`Workspace` is one device (a loopback address) with its own config
-directory and socket path. Every command runs the installed console script with the
-global options spelled out, exactly as a person or a script would; ``serve`` runs the
-service as a child process until the workspace is closed.
+A :class:`Workspace` is one device with its own config directory and socket path:
+on the loopback overlay a ``127.x.y.z`` address, on mycelium the node behind a daemon
+API (``mycelium_api``), optionally inside a network namespace (``prefix``). Every
+command runs the installed console script with the global options spelled out,
+exactly as a person or a script would; ``serve`` runs the service as a child process
+until the workspace is closed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -43,6 +46,15 @@ def child_environment() -> dict[str, str]:
     return env
 
 
+class ServiceRefused(Exception):
+    """The service answered a call with a JSON-RPC error."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(f"{error.get('code')} {error.get('message')}")
+        self.code = int(error.get("code", 0))
+        self.error = error
+
+
 @dataclass(frozen=True)
 class Result:
     """What one command did."""
@@ -65,6 +77,12 @@ class Workspace:
 
     root: Path
     device: str
+    """The device's address: given to the client on loopback, reported by the daemon on
+    mycelium."""
+    mycelium_api: str | None = None
+    """The daemon's API: the device is on the mycelium overlay (``None``: loopback)."""
+    prefix: tuple[str, ...] = ()
+    """What runs a program where the device is (``ip netns exec NS``), if anywhere else."""
     service: subprocess.Popen[bytes] | None = None
     _service_log: IO[bytes] | None = field(default=None, repr=False)
 
@@ -80,12 +98,14 @@ class Workspace:
 
     def options(self) -> list[str]:
         """The global options naming this workspace."""
-        return ["--config-dir", str(self.config_dir), "--socket", str(self.socket),
-                "--overlay", "loopback", "--device", self.device]
+        overlay = (["--overlay", "loopback", "--device", self.device]
+                   if self.mycelium_api is None
+                   else ["--overlay", "mycelium", "--mycelium-api", self.mycelium_api])
+        return ["--config-dir", str(self.config_dir), "--socket", str(self.socket), *overlay]
 
     def argv(self, *args: str) -> list[str]:
         """The full command line of ``hero-assistance-client ARGS``."""
-        return [*client_command(), *self.options(), *args]
+        return [*self.prefix, *client_command(), *self.options(), *args]
 
     def run(self, *args: str, stdin: str | None = None, expect: int | None = 0) -> Result:
         """Run a command to its end; checks the exit code unless ``expect`` is None."""
@@ -103,6 +123,10 @@ class Workspace:
     def json(self, *args: str) -> Any:
         """``ARGS --json`` parsed."""
         return self.run(*args, "--json").json()
+
+    def watch(self, *args: str) -> Watch:
+        """``watch --json ARGS`` in the background (stop it with :meth:`Watch.stop`)."""
+        return Watch(self.spawn("watch", "--json", *args))
 
     def spawn(self, *args: str, stdin: int | None = subprocess.DEVNULL
               ) -> subprocess.Popen[bytes]:
@@ -148,6 +172,27 @@ class Workspace:
             self._service_log = None
         return service.returncode
 
+    def service_call(self, method: str, params: dict[str, Any] | None = None, *,
+                     timeout: float = COMMAND_TIMEOUT) -> Any:
+        """One call on the running service's socket, as a local program makes it: the
+        result, or ``ServiceRefused`` with the JSON-RPC error."""
+        request: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": method}
+        if params is not None:
+            request["params"] = params
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(timeout)
+            connection.connect(str(self.socket))
+            connection.sendall(json.dumps(request).encode() + b"\n")
+            with connection.makefile("rb") as lines:
+                for line in lines:
+                    answer = json.loads(line)
+                    if answer.get("id") != 1:
+                        continue  # a notification
+                    if "error" in answer:
+                        raise ServiceRefused(answer["error"])
+                    return answer["result"]
+        raise AssertionError(f"the service closed the connection before answering {method}")
+
     def service_log(self) -> str:
         """What the service wrote to stderr."""
         path = self.root / "service.log"
@@ -166,6 +211,8 @@ class Lines:
 
     def __init__(self, stream: IO[bytes]) -> None:
         self._lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        """Every line read so far, whether or not a test has taken it yet."""
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self._thread.start()
 
@@ -192,5 +239,66 @@ class Lines:
 
     def _read(self, stream: IO[bytes]) -> None:
         for raw in stream:
-            self._lines.put(raw.decode())
+            line = raw.decode()
+            self.seen.append(line)
+            self._lines.put(line)
         self._lines.put(None)
+
+
+class Watch:
+    """``watch --json`` left running: its events as they come, every line it printed."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        self.process = process
+        self.out, self.err = Lines(process.stdout), Lines(process.stderr)
+
+    def started(self, *, timeout: float = 15.0) -> str:
+        """The ``watching N project(s)`` banner: from then on, nothing is missed."""
+        return self.err.until(lambda line: line.startswith("watching "), timeout=timeout)
+
+    def notification(self, method: str, predicate: Callable[[Any], bool], *,
+                     timeout: float = 15.0) -> Any:
+        """The params of the next ``method`` notification that satisfy ``predicate``."""
+        def wanted(line: str) -> bool:
+            notification = json.loads(line)
+            return notification["method"] == method and predicate(notification["params"])
+
+        try:
+            line = self.out.until(wanted, timeout=timeout)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; watch printed:\n{''.join(self.out.seen)}"
+                                 f"and said:\n{''.join(self.err.seen)}") from None
+        return json.loads(line)["params"]
+
+    def event(self, predicate: Callable[[dict[str, Any]], bool], *,
+              timeout: float = 15.0) -> dict[str, Any]:
+        """The next ``client.event`` whose event satisfies ``predicate``."""
+        params = self.notification("client.event", lambda p: predicate(p["event"]),
+                                   timeout=timeout)
+        event: dict[str, Any] = params["event"]
+        return event
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every event printed so far."""
+        return [notification["params"]["event"]
+                for notification in map(json.loads, self.out.seen)
+                if notification["method"] == "client.event"]
+
+    def stop(self) -> int:
+        """SIGINT (as Ctrl-C), SIGKILL if it lingers; the exit status. Closes the pipes."""
+        try:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGINT)
+                try:
+                    self.process.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+            return self.process.wait()
+        finally:
+            self.out.join()
+            self.err.join()
+            for pipe in (self.process.stdout, self.process.stderr):
+                if pipe is not None:
+                    pipe.close()

@@ -93,3 +93,18 @@ def join(left: Namespace, right: Namespace) -> tuple[str, str]:
 def add_address(space: Namespace, interface: str, cidr: str) -> None:
     """An address usable at once (no duplicate address detection wait)."""
     space.ip("addr", "add", cidr, "dev", interface, "nodad")
+
+
+def make_bridge(space: Namespace) -> str:
+    """A bridge inside ``space``, up, with MLD snooping off (neighbour discovery floods)."""
+    name = f"hsbr{secrets.token_hex(3)}"
+    space.ip("link", "add", name, "type", "bridge", "mcast_snooping", "0")
+    space.ip("link", "set", name, "up")
+    return name
+
+
+def plug(host: Namespace, switch: Namespace, bridge: str) -> str:
+    """A veth pair from ``host`` to a port of ``bridge`` in ``switch``; the host's end."""
+    host_end, port = join(host, switch)
+    switch.ip("link", "set", port, "master", bridge)
+    return host_end
