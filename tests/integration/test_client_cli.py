@@ -32,6 +32,7 @@ from .server_harness import Person, ServerProcess, free_port, newest_code, start
 pytestmark = pytest.mark.slow
 
 DEVICES = {"library": "127.0.60.1", "service": "127.0.60.2"}
+SECOND_DEVICES = {"library": "127.0.60.11", "service": "127.0.60.12"}
 AGENT_DEVICE = "127.0.61.1"
 
 
@@ -172,6 +173,30 @@ def test_devices_lists_this_device_on_every_project(device: Device) -> None:
     for item in found:
         assert item["device"]["address"] == device.workspace.device
         assert item["this_device"] is True
+
+
+def test_devices_revoke_unbinds_another_device_of_the_same_person(
+        device: Device, projects: Projects, tmp_path: Path) -> None:
+    phone = Workspace(tmp_path, SECOND_DEVICES[device.mode])
+    phone.run("follow", f"127.0.0.1:{projects.acme.port}", "--label", "acme")
+    phone.run("enroll", device.email, "--project", "acme")  # stdin: empty
+    phone.run("enroll", device.email, "--project", "acme", "--code",
+              newest_code(projects.acme.outbox, device.email, timeout=15))
+    listed = {item["device"]["address"] for item in device.json("devices", "--project", "acme")}
+    assert listed == {device.workspace.device, phone.device}
+
+    said = device.run("devices", "revoke", phone.device, "--project", "acme").stdout
+    assert said.startswith(f"acme: revoked {phone.device} (")
+    assert [item["device"]["address"] for item in device.json("devices", "--project", "acme")
+            ] == [device.workspace.device]
+    refused = phone.run("show", "1", "--project", "acme", expect=4)
+    assert f"acme: device {phone.device} is not bound to a user" in refused.stderr
+    # Gone already: nothing of this person's to revoke at that address (not found).
+    again = device.run("devices", "--project", "acme", "revoke", phone.device, "--json",
+                       expect=1)
+    assert json.loads(again.stderr)["error"]["message"] == (
+        f"acme: device {phone.device} is not bound to your account")
+    device.run("tickets", "--project", "acme")  # this device still works
 
 
 def test_new_with_attachment_then_show_reply_close_and_reopen(device: Device,

@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=text, description=text, parents=[common])
 
-    _project_commands(command)
+    _project_commands(command, common)
     _ticket_commands(command)
     watch = command("watch", "print live events of every project until Ctrl-C")
     watch.add_argument("--project", action="append", metavar="LABEL",
@@ -84,7 +84,7 @@ def _project_option(p: argparse.ArgumentParser, *, what: str = "the project") ->
                    help=f"{what} (a followed label; optional when only one is followed)")
 
 
-def _project_commands(command: Command) -> None:
+def _project_commands(command: Command, common: argparse.ArgumentParser) -> None:
     project_option = _project_option
     follow = command("follow", "follow a project server")
     follow.add_argument("address", help="the server's overlay address, e.g. [400::1]:7330")
@@ -103,6 +103,16 @@ def _project_commands(command: Command) -> None:
 
     devices = command("devices", "your devices on each project")
     project_option(devices, what="only this project")
+    actions = devices.add_subparsers(dest="devices_action", metavar="[ACTION]")
+    revoke = actions.add_parser(
+        "revoke", parents=[common], help="unbind one of your devices (this one too)",
+        description="Unbind one of your devices from a project: from then on the server "
+        "refuses it until it signs in again.")
+    revoke.add_argument("address", help="the device's address, as `devices` lists it")
+    # SUPPRESS: a --project given before `revoke` must survive the sub-command's default.
+    revoke.add_argument("--project", metavar="LABEL", default=argparse.SUPPRESS,
+                        help="the project (a followed label; optional when only one is "
+                        "followed)")
 
     command("inbox", "open tickets with unread replies, across projects")
 

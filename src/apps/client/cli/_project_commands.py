@@ -1,4 +1,5 @@
-"""Commands about the followed projects: follow, projects, enroll, devices, inbox, watch."""
+"""Commands about the followed projects: follow, projects, enroll, devices (and revoke),
+inbox, watch."""
 
 from __future__ import annotations
 
@@ -118,7 +119,10 @@ def default_device_label() -> str:
 
 
 async def devices(run: Run) -> int:
-    """This person's devices on each project this device is signed in to."""
+    """This person's devices on each project this device is signed in to (or, with
+    ``revoke``, unbind one of them)."""
+    if getattr(run.args, "devices_action", None) == "revoke":
+        return await revoke_device(run)
     states = await run.states(settle=not run.args.project)
     if run.args.project:
         chosen = [s for s in states if s["label"] == run.args.project] or [
@@ -141,6 +145,18 @@ async def devices(run: Run) -> int:
          when(item["device"]["bound_at"]), when(item["device"]["last_seen"]),
          "this device" if item["this_device"] else ""]
         for item in found])
+    return EXIT_OK
+
+
+async def revoke_device(run: Run) -> int:
+    """Unbind one of this person's devices; the server refuses it from then on."""
+    label = await run.project()
+    device = await run.call("device.revoke", {"project": label, "address": run.args.address})
+    if run.out.as_json:
+        run.out.data({"project": label, "revoked": device})
+    else:
+        run.out.line(f"{label}: revoked {device['address']} ({device['label']}); it must "
+                     "sign in again to be served")
     return EXIT_OK
 
 
