@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import io
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from hero_assistance.apps.client.settings import ConnectionSettings
 from hero_assistance.apps.client.ui import UiSettings
 from hero_assistance.apps.client.ui.runner import serve_ui
 
-from .server_harness import Person, ServerProcess
+from .server_harness import Person, ServerProcess, start_server
 
 pytestmark = pytest.mark.anyio
 
@@ -66,7 +66,7 @@ class Tab:
 async def running_tab(server: ServerProcess, person: Person, config_dir: Path,
                       **settings: Any) -> AsyncIterator[Tab]:
     client = SupportClient(LoopbackDeviceOverlay(person.address), config_dir=config_dir,
-                           settings=ConnectionSettings(heartbeat_interval=1.0))
+                           settings=ConnectionSettings())
     async with client:
         connection = await client.follow(server.base_url, PROJECT)
         async with asyncio.timeout(10):
@@ -100,9 +100,24 @@ async def _frames_until(socket: ClientConnection, predicate: Any) -> dict[str, A
                 return frame  # type: ignore[no-any-return]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A project server of this module's own (the session's limits its operator's writes)."""
+    running = start_server(tmp_path_factory.mktemp("ui-server"))
+    try:
+        yield running
+    finally:
+        assert running.stop() == 0, running.log()
+
+
+@pytest.fixture(scope="module")
 def customer(server: ServerProcess) -> Person:
     return server.person("customer", _device())
+
+
+@pytest.fixture(scope="module")
+def agent(server: ServerProcess) -> Person:
+    return server.person("agent", _device())
 
 
 async def test_the_page_and_its_assets_come_from_the_package(
@@ -124,8 +139,7 @@ async def test_the_page_and_its_assets_come_from_the_package(
 
 
 async def test_calls_and_live_events_over_the_socket_and_presence_cleared_on_close(
-        server: ServerProcess, customer: Person, tmp_path: Path) -> None:
-    agent = server.person("agent", _device())
+        server: ServerProcess, customer: Person, agent: Person, tmp_path: Path) -> None:
     async with running_tab(server, customer, tmp_path) as tab:
         async with tab.socket() as socket:
             await socket.send('{"jsonrpc":"2.0","id":1,"method":"events.subscribe","params":{}}')
