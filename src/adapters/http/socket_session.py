@@ -13,6 +13,7 @@ import itertools
 import logging
 
 from ...domain.errors import DomainError
+from ...domain.events import Event
 from ...domain.identity import Caller
 from ...domain.policy import require_bound
 from ...domain.services import EventFeed
@@ -77,6 +78,19 @@ class SocketSession:
         for ready in self._ready.values():
             ready.set()
 
+    def _send_event(self, sub_id: str, event: Event) -> None:
+        """Queue one event notification (also called inside the hub's publish)."""
+        if self.close_reason is not None:
+            return
+        try:
+            params = {"subscription": sub_id, "event": event_view(event)}
+            frame = encode_notification("events.event", params).decode()
+        except Exception:  # noqa: BLE001 - a failed event must end the socket, not the publisher
+            _log.exception("event %s could not be sent on %s", event.seq, sub_id)
+            self.drop("internal error in the event stream")
+            return
+        self.send(frame)
+
     def send(self, frame: str) -> None:
         """Queue a frame; a client that does not read is dropped, not waited for."""
         try:
@@ -109,11 +123,21 @@ class SocketSession:
 
     async def _pump(self, sub_id: str, stream: EventStream, ready: asyncio.Event) -> None:
         await ready.wait()
+
+        def forward(event: Event) -> None:
+            self._send_event(sub_id, event)
+
         try:
             async with stream:
+                while (replayed := await stream.next_replayed()) is not None:
+                    forward(replayed)
+                # Live events that queued during the replay go first; after that the hub
+                # hands each event straight to this socket's outbox (no task wakes per
+                # event), and the loop below only waits for the stream to end.
+                while not stream.go_live(forward) and not stream.subscription.closed:
+                    forward(await anext(stream))
                 async for event in stream:
-                    params = {"subscription": sub_id, "event": event_view(event)}
-                    self.send(encode_notification("events.event", params).decode())
+                    forward(event)
         except SubscriptionClosed as closed:
             self.drop(closed.reason)
         except DomainError as exc:

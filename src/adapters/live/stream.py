@@ -11,6 +11,7 @@ recognised by their ``seq`` and delivered once.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from types import TracebackType
 
 from ...domain.errors import InvalidInput
@@ -88,6 +89,19 @@ class EventStream:
 
     async def __anext__(self) -> Event:
         """The next replayed event while the replay lasts, then the next live one."""
+        replayed = await self.next_replayed()
+        if replayed is not None:
+            return replayed
+        while True:
+            event = await self._subscription.__anext__()
+            # The replay already covered every durable event up to the cursor: those
+            # it yielded, and those the policy or the filters left out.
+            if event.seq is None or event.seq > self._cursor:
+                return event
+
+    async def next_replayed(self) -> Event | None:
+        """The next event of the replay, reading the log as needed; ``None`` once the
+        replay is over (live events, queued meanwhile, then come from ``async for``)."""
         while True:
             if self._subscription.closed:
                 # Raises at once: ends quietly after close(), else with the hub's reason.
@@ -95,14 +109,29 @@ class EventStream:
             if self._replayed:
                 return self._replayed.popleft()
             if self._log_complete:
-                break
+                return None
             await self._replay_page()
-        while True:
-            event = await self._subscription.__anext__()
-            # The replay already covered every durable event up to the cursor: those
-            # it yielded, and those the policy or the filters left out.
-            if event.seq is None or event.seq > self._cursor:
-                return event
+
+    def go_live(self, receiver: Callable[[Event], None]) -> bool:
+        """Once replayed and caught up, hand later events straight to ``receiver``.
+
+        ``False`` while replayed or queued live events are still to be taken with
+        ``async for`` (or the stream has ended). After ``True``, ``receiver`` gets every
+        later event inside the hub's publish, with the same rule as iteration (durable
+        events the replay covered are left out), and ``async for`` yields nothing more:
+        it just ends when the subscription does. See :meth:`Subscription.deliver_to`.
+        """
+        subscription = self._subscription
+        if self.replaying or subscription.pending or subscription.closed:
+            return False
+        cursor = self._cursor
+
+        def forward(event: Event) -> None:
+            if event.seq is None or event.seq > cursor:
+                receiver(event)
+
+        subscription.deliver_to(forward)
+        return True
 
     async def _replay_page(self) -> None:
         page = await self._feed.replay(self._who, self._cursor, limit=self._replay_page_size)

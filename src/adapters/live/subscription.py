@@ -20,6 +20,7 @@ How it ends, and what the consumer sees:
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Callable
 from enum import StrEnum
@@ -27,6 +28,8 @@ from types import TracebackType
 
 from ...domain.events import Event, EventKind
 from ...domain.identity import CallerIdentity
+
+_log = logging.getLogger(__name__)
 
 
 class CloseCause(StrEnum):
@@ -69,6 +72,7 @@ class Subscription:
         # lookup each time). asyncio binds it to a loop only when waited on, so
         # subscribe() and publish() still work without a running loop (sync code, tests).
         self._wakeup = asyncio.Event()
+        self._receiver: Callable[[Event], None] | None = None
 
     # -- what it is -------------------------------------------------------------------
 
@@ -165,15 +169,40 @@ class Subscription:
     # -- the hub's side ------------------------------------------------------------------
 
     def offer(self, event: Event) -> bool:
-        """Queue an event; ``False`` (and nothing queued) if that would overflow.
+        """Queue an event (or hand it to the receiver); ``False`` (and nothing queued) if
+        that would overflow.
 
         Never blocks: the hub closes a subscription that is full instead of waiting.
         """
-        if self._ended is not None or len(self._queue) >= self._queue_size:
+        if self._ended is not None:
+            return False
+        if self._receiver is not None:
+            try:
+                self._receiver(event)
+            except Exception:  # noqa: BLE001 - one receiver's bug must not stop the others
+                _log.exception("the receiver of %r failed", self)
+                self.end("the event receiver failed", CloseCause.SUBSCRIBER)
+                return False
+            return True
+        if len(self._queue) >= self._queue_size:
             return False
         self._queue.append(event)
         self._wakeup.set()
         return True
+
+    def deliver_to(self, receiver: Callable[[Event], None]) -> None:
+        """Hand every later event to ``receiver`` inside :meth:`offer`, instead of queueing.
+
+        For a consumer that only forwards events into a bounded outbox of its own (a
+        WebSocket session): a task no longer wakes per event. Allowed only while nothing
+        is queued, so events keep their order. ``receiver`` runs inside the hub's
+        ``publish`` and must neither block nor raise (if it raises, the subscription
+        ends). The consumer still learns of the end by waiting on :meth:`get`, which
+        receives nothing else from now on.
+        """
+        if self._queue:
+            raise RuntimeError("events are queued: take them before handing over")
+        self._receiver = receiver
 
     def end(self, reason: str, cause: CloseCause) -> None:
         """End the subscription with ``reason``; the first ending wins. Idempotent."""
