@@ -188,3 +188,41 @@ async def test_the_library_against_a_real_server(tmp_path: Path) -> None:
             assert again.projects() == []
             assert again.followed.load() == []
             assert again.read_markers.of("solo") == {}
+
+
+async def test_a_device_bound_elsewhere_misses_nothing_from_first_contact(
+    tmp_path: Path,
+) -> None:
+    """A long-running client that sees its device bound by another process (the CLI,
+    say) streams from its first contact with the project, not from the binding."""
+    slow = ConnectionSettings(connect_timeout=2, call_timeout=5, heartbeat_interval=0.2,
+                              unbound_poll_interval=1.5,
+                              backoff=BackoffPolicy(initial=0.05, maximum=0.5))
+    async with running_servers(tmp_path, ["late"]) as [server]:
+        await server.enroll(CUSTOMER_EMAIL, "customer", "Cora")
+        await server.enroll(AGENT_EMAIL, "agent", "Abe")
+        watcher = SupportClient(LoopbackDeviceOverlay("127.0.51.1"),
+                                config_dir=tmp_path / "watcher", settings=slow)
+        agent = SupportClient(LoopbackDeviceOverlay("127.0.51.2"),
+                              config_dir=tmp_path / "agent", settings=FAST)
+        async with watcher, agent:
+            await watcher.follow(server.url, server.name)
+            abe = await agent.follow(server.url, server.name)
+            await abe.request_link(AGENT_EMAIL, device_label="desk")
+            await abe.confirm(server.sign_in_code(AGENT_EMAIL))
+            # Another process on the watcher's device binds it, and at once a ticket
+            # is filed for that person, before the watcher's next look at the project.
+            other = ProjectConnection(server.name, server.url,
+                                      LoopbackDeviceOverlay("127.0.51.1"), settings=slow)
+            async with other:
+                await other.request_link(CUSTOMER_EMAIL, device_label="cli")
+                await other.confirm(server.sign_in_code(CUSTOMER_EMAIL))
+                me = (await other.whoami()).user
+                assert me is not None
+                filed = await abe.create_ticket("Filed while nobody watched",
+                                                requester_id=me.id)
+            with anyio.fail_after(15):
+                async for label, event in watcher.events():
+                    if event.kind == "ticket.created":
+                        assert (label, event.ticket_id) == (server.name, filed.id)
+                        break

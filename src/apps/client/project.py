@@ -265,6 +265,11 @@ class ProjectConnection(ProjectMethods):
             info = await self._rpc.call("project.info", None, ProjectInfo)
             me = await self._rpc.call("auth.whoami", None, WhoAmI)
             self._update(ProjectState.reached, info, me)
+            if self._last_seq is None:
+                # "From now" means from this client's first contact with the project, not
+                # from whenever the device got bound (perhaps by another process): nothing
+                # that happens in between may be missed.
+                self._last_seq = info.last_seq
             if not me.bound:
                 self._backoff.reset()
                 return self.settings.unbound_poll_interval
