@@ -14,6 +14,7 @@ from ...domain.ports import Overlay
 from ...domain.services import Accounts
 
 OPERATOR_ADDRESS = "admin-socket"
+_REMEMBERED_PEERS = 65_536  # distinct peer texts; beyond that the memory starts over
 
 
 class PeerRefused(Exception):
@@ -42,18 +43,30 @@ class OverlayBoundary:
     def __init__(self, overlay: Overlay, accounts: Accounts) -> None:
         self._overlay = overlay
         self._accounts = accounts
+        # Peer text -> canonical device address, for peers already accepted: parsing the
+        # address twice cost more than the rest of identifying a known device.
+        self._devices: dict[str, str] = {}
 
     async def caller_for(self, peer_host: str | None) -> Caller:
         """Refuse peers outside the overlay; otherwise look the device up."""
         if not peer_host:
             raise PeerRefused("the connection has no peer address")
+        address = self._devices.get(peer_host)
+        if address is None:
+            address = self._device_address(peer_host)
+        return await self._accounts.identify(address)
+
+    def _device_address(self, peer_host: str) -> str:
         try:
             address = canonical_address(peer_host)
         except ValueError:
             raise PeerRefused(f"{peer_host!r} is not an IP address") from None
         if not self._overlay.is_device_address(address):
             raise PeerRefused(f"{address} is outside the {self._overlay.name} overlay")
-        return await self._accounts.identify(address)
+        if len(self._devices) >= _REMEMBERED_PEERS:
+            self._devices.clear()
+        self._devices[peer_host] = address
+        return address
 
 
 class OperatorBoundary:
