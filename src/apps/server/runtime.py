@@ -21,6 +21,7 @@ from ...adapters.loopback import LoopbackOverlay
 from ...adapters.mail import OutboxMailer
 from ...adapters.mail.smtp import SmtpMailer, SmtpSettings
 from ...adapters.mycelium import MyceliumError, MyceliumOverlay
+from ...adapters.serving import ManagedServer
 from ...adapters.sqlite import SqliteStorage
 from ...adapters.support_rpc import ServerInfo
 from ...domain.ports import Mailer, Overlay
@@ -30,7 +31,7 @@ from .admin_methods import register_admin_methods
 from .benchmark import install_probes
 from .config import ADMIN_SOCKET, BLOB_DIR, DATABASE_FILE, OUTBOX_DIR, ConfigError, ServerConfig
 from .containers import ServerContainer
-from .listeners import ManagedServer, bind_tcp, bind_unix, url_host
+from .listeners import bind_tcp, bind_unix, url_host
 
 _log = logging.getLogger("hero_assistance.server")
 PRESENCE_SWEEP_SECONDS = 10.0

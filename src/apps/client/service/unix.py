@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import socket
 import warnings
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import platformdirs
 
 from ....adapters.jsonrpc import MethodRegistry
+from ....adapters.serving import listening_unix
 from ..followed import APP_NAME
 from .session import ClientContext, EventFanout
 
@@ -57,18 +57,7 @@ def bind_private_socket(path: Path) -> socket.socket:
         if _answers(path):
             raise ServiceAlreadyRunning(f"a client service already runs at {path}")
         path.unlink()
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    previous = os.umask(0o177)  # no moment at which others could connect
-    try:
-        sock.bind(str(path))
-        sock.listen(64)
-        sock.setblocking(False)  # noqa: FBT003 - socket API
-    except BaseException:
-        sock.close()
-        raise
-    finally:
-        os.umask(previous)
-    return sock
+    return listening_unix(path)
 
 
 def _answers(path: Path) -> bool:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import signal
 import socket
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 
 import uvicorn
 
 from ....adapters.jsonrpc import MethodRegistry
+from ....adapters.serving import ManagedServer, listening_tcp
 from ..client import SupportClient
 from ..service import ClientContext, EventFanout
 from .app import build_ui_app
@@ -23,29 +23,7 @@ _log = logging.getLogger(__name__)
 
 def bind_loopback(host: str, port: int) -> socket.socket:
     """A listening TCP socket on exactly ``host``, which must be a loopback address."""
-    ip = ipaddress.ip_address(loopback_host(host))
-    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-    # IPPROTO_TCP named so asyncio turns Nagle off (small JSON frames go out at once).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if family == socket.AF_INET6:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        sock.bind((str(ip), port))
-        sock.listen(128)
-        sock.setblocking(False)  # noqa: FBT003 - socket API
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-class _TabServer(uvicorn.Server):
-    """uvicorn, with the signals left to :func:`serve_ui`."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
+    return listening_tcp(loopback_host(host), port, backlog=128)
 
 
 async def serve_ui(client: SupportClient, registry: MethodRegistry[ClientContext],
@@ -69,7 +47,7 @@ async def serve_ui(client: SupportClient, registry: MethodRegistry[ClientContext
             handled.append(sig)
     try:
         app = build_ui_app(client, registry, fanout, settings, port=port)
-        server = _TabServer(uvicorn.Config(
+        server = ManagedServer(uvicorn.Config(
             app, lifespan="off", ws="websockets-sansio",
             ws_max_size=settings.max_socket_message, access_log=False, log_config=None,
             timeout_graceful_shutdown=3,
