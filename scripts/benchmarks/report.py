@@ -18,6 +18,7 @@ def missing_figures(results: dict[str, Any]) -> list[str]:
         ("writes", "ticket_create", "16"), ("writes", "ticket_create", "64"),
         ("writes", "message_post", "16"), ("writes", "message_post", "64"),
         ("writes", "paced", "echo"), ("writes", "paced", "ticket_create"),
+        ("writes", "paced_own", "echo"), ("writes", "paced_own", "ticket_create"),
         ("reads", "api", "echo"),
         *[("reads", side, key) for side in ("api", "sql")
           for key in ("list_first_page", "list_deep_page", "search_newest", "search_ranked",
@@ -103,6 +104,13 @@ def _rows(results: dict[str, Any]) -> list[str]:
                 f"{create['errors']} errors | 2 x echo p99 + 1 ms = {_ms(2 * echo_p99 + 1)} | "
                 f"{create['latency']['p99_ms'] / echo_p99:.1f}x echo p99 | "
                 f"{marks.get('create_p99_at_half_e', '')} | {_cpu(create)} |")
+    own = writes["paced_own"]
+    own_echo = own["echo"]["latency"]["p99_ms"]
+    rows.append(f"| ticket.create paced at {own['rate']:,.0f}/s (50 % of its own capacity) | "
+                f"{_lat(own['ticket_create'])}; {own['ticket_create']['errors']} errors | "
+                f"echo at the same rate: {_lat(own['echo'])} | "
+                f"{own['ticket_create']['latency']['p99_ms'] / own_echo:.1f}x echo p99 | | "
+                f"{_cpu(own['ticket_create'])} |")
     api, sql = results["reads"]["api"], results["reads"]["sql"]
     read_echo = api["echo"]["latency"]["p99_ms"]
     rows.append(_rate_row("bench.echo, 1 connection (scale server)", api["echo"], None, ""))
@@ -123,7 +131,7 @@ def _rows(results: dict[str, Any]) -> list[str]:
                 f"{b['server_cpu_ms_per_event']} ms CPU/frame | "
                 f"{last['p99_ms'] / max(b['to_last']['p99_ms'], 1e-9):.1f}x B p99 | "
                 f"{marks.get('fanout_p99_50ms', '')}<br>{marks.get('fanout_vs_broadcast', '')}"
-                " | — |")
+                f" | see CPU/post / {one['subscriber_cpu_cores']} (subscribers) |")
     spread = results["fanout"]["spread"]
     se = spread["events"]
     rows.append(f"| fan-out, {spread['subscribers']:,} customers on their own tickets, one "
@@ -200,6 +208,9 @@ def chart(results: dict[str, Any], path: Path) -> None:
     paced = results["writes"]["paced"]
     series.append(("echo paced 50% E", paced["echo"]["latency"]))
     series.append(("ticket.create paced", paced["ticket_create"]["latency"]))
+    own = results["writes"]["paced_own"]
+    series.append(("echo paced 50% own", own["echo"]["latency"]))
+    series.append(("ticket.create paced 50% own", own["ticket_create"]["latency"]))
     api, sql = results["reads"]["api"], results["reads"]["sql"]
     series.append(("echo c=1 (scale)", api["echo"]["latency"]))
     for key, figure in api.items():

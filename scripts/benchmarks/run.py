@@ -14,7 +14,14 @@ from typing import Any
 
 from . import fanout, machine, reads, report, scale, seed, writes
 from .profile import FULL, QUICK, Profile
-from .server import BENCH_WRITE_LIMIT, ServerProcess, configure, free_port, init_data_dir
+from .server import (
+    BENCH_WRITE_LIMIT,
+    ServerProcess,
+    configure,
+    free_port,
+    init_data_dir,
+    server_command,
+)
 from .targets import evaluate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,6 +47,8 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--work-dir", type=Path, default=None,
                         help="parent of the temporary data directories (default: system temp)")
     parser.add_argument("--synchronous", choices=["FULL", "NORMAL"], default="FULL")
+    parser.add_argument("--server-src", type=Path, default=None,
+                        help="serve another checkout's src/ (before/after comparisons)")
     return parser.parse_args(argv)
 
 
@@ -48,7 +57,7 @@ def _phase(title: str) -> None:
 
 
 def _fresh_server_figures(work: Path, profile: Profile, synchronous: str,
-                          results: dict[str, Any]) -> None:
+                          results: dict[str, Any], command: list[str]) -> None:
     """Echo, writes, fan-out and memory on a fresh database."""
     data_dir = work / "fresh"
     init_data_dir(data_dir, name="Benchmark", port=free_port(), synchronous=synchronous)
@@ -56,7 +65,7 @@ def _fresh_server_figures(work: Path, profile: Profile, synchronous: str,
     seeded = seed.seed(data_dir / "project.sqlite3", groups)
     by_name = {group.name: group.addresses() for group in groups}
     agents, customers = by_name["load-agent"], by_name["load-customer"]
-    with ServerProcess(data_dir, free_port()) as server:
+    with ServerProcess(data_dir, free_port(), command) as server:
         time.sleep(0.5)
         results["memory"] = {"idle": server.rss_bytes()}
         _phase("echo ceiling E")
@@ -79,7 +88,8 @@ def _fresh_server_figures(work: Path, profile: Profile, synchronous: str,
     results["raw"] = writes.run_raw(work, profile, synchronous)
 
 
-def _scale_figures(profile: Profile, synchronous: str, results: dict[str, Any]) -> None:
+def _scale_figures(work: Path, profile: Profile, synchronous: str, results: dict[str, Any],
+                   command: list[str]) -> None:
     _phase("scale database")
     prefix = scale.cache_root() / f"scale-{profile.tickets}-{profile.messages}-"
     cached = Path(f"{prefix}{scale.cache_key(profile)}", "scale.json").exists()
@@ -89,8 +99,9 @@ def _scale_figures(profile: Profile, synchronous: str, results: dict[str, Any]) 
     _phase("reads: the same SQL directly in sqlite3 (Q)")
     sql = reads.direct_sql(db, profile.read_seconds)
     _phase("reads through the API, one connection")
-    configure(Path(db.data_dir), synchronous=synchronous)
-    with ServerProcess(Path(db.data_dir), free_port()) as server:
+    data_dir = scale.serving_dir(db, work, free_port())
+    configure(data_dir, synchronous=synchronous)
+    with ServerProcess(data_dir, free_port(), command) as server:
         api = reads.run_reads(server, db, profile, scale.reader_group().addresses()[0])
     results["reads"] = {"api": api, "sql": sql}
 
@@ -109,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine.describe(),
         "server": {"synchronous": options.synchronous,
-                   "write_limit_per_minute": BENCH_WRITE_LIMIT},
+                   "write_limit_per_minute": BENCH_WRITE_LIMIT,
+                   "source": str(options.server_src or "installed package")},
         "generator": GENERATOR,
     }
     described = results["machine"]
@@ -117,8 +129,9 @@ def main(argv: list[str] | None = None) -> int:
           f"load {described['load_average_at_start']}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="hero-bench-", dir=options.work_dir))
     try:
-        _fresh_server_figures(work, profile, options.synchronous, results)
-        _scale_figures(profile, options.synchronous, results)
+        command = server_command(options.server_src)
+        _fresh_server_figures(work, profile, options.synchronous, results, command)
+        _scale_figures(work, profile, options.synchronous, results, command)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["load_average_at_end"] = machine.load_average()

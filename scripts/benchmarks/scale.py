@@ -118,10 +118,23 @@ def ensure(profile: Profile) -> ScaleDatabase:
     try:
         built = _build(scratch, target, profile)
         (scratch / "scale.json").write_text(json.dumps(asdict(built), indent=2) + "\n")
-        scratch.rename(target)
+        try:
+            scratch.rename(target)
+        except OSError:
+            if not meta.exists():  # not another run that finished the same build first
+                raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return built
+    return ScaleDatabase(**json.loads(meta.read_text()))
+
+
+def serving_dir(db: ScaleDatabase, parent: Path, port: int) -> Path:
+    """A data directory of this run whose database is the cached file (a symbolic link):
+    the run's configuration, admin socket and outbox stay its own."""
+    data_dir = parent / "scale"
+    init_data_dir(data_dir, name="Scale benchmark", port=port, synchronous="FULL")
+    (data_dir / "project.sqlite3").symlink_to(db.database)
+    return data_dir
 
 
 def _build(scratch: Path, target: Path, profile: Profile) -> ScaleDatabase:

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,8 +30,19 @@ STOP_TIMEOUT = 30.0
 BENCH_WRITE_LIMIT = 100_000  # per device and minute: the highest the config accepts
 
 
-def server_command() -> list[str]:
-    """The installed console script next to this interpreter, else ``python -m``."""
+def server_command(source: Path | None = None) -> list[str]:
+    """The installed console script next to this interpreter, else ``python -m``.
+
+    ``source`` runs the server of another checkout's ``src`` instead (before/after
+    comparisons with the same harness): it is imported as ``hero_assistance`` through a
+    symbolic link in a temporary directory put first on ``sys.path``.
+    """
+    if source is not None:
+        shim = Path(tempfile.mkdtemp(prefix="hero-bench-src-"))
+        (shim / "hero_assistance").symlink_to(source.resolve(), target_is_directory=True)
+        code = (f"import sys; sys.path.insert(0, {str(shim)!r}); "
+                "from hero_assistance.apps.server.cli import main; sys.exit(main())")
+        return [sys.executable, "-c", code]
     script = Path(sys.executable).with_name("hero-assistance-server")
     if script.exists():
         return [str(script)]
@@ -72,8 +84,9 @@ def _environment() -> dict[str, str]:
 class ServerProcess:
     """``serve --benchmark`` as a child process; a context manager that stops it."""
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, command: list[str] | None = None) -> None:
         self.data_dir = data_dir
+        self._command = command or server_command()
         self.port = port
         self.host = HOST
         self._log_path = data_dir / "server.log"
@@ -103,7 +116,7 @@ class ServerProcess:
 
     def __enter__(self) -> Self:
         self._log = self._log_path.open("ab")
-        command = [*server_command(), "--data-dir", str(self.data_dir), "serve",
+        command = [*self._command, "--data-dir", str(self.data_dir), "serve",
                    "--benchmark", "--port", str(self.port), "--log-level", "warning"]
         self._process = subprocess.Popen(  # noqa: S603 - our own console script
             command, stdout=subprocess.PIPE, stderr=self._log, env=_environment())
