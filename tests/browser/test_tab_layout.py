@@ -154,3 +154,21 @@ def test_images_by_picker_and_drop_then_full_size_on_click(wide: Device, stack: 
     assert response.headers["content-type"] == "image/png"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "sandbox" in response.headers["content-security-policy"]
+
+
+def test_long_lists_come_page_by_page(wide: Device, stack: Stack) -> None:
+    stack.customer.call("ticket.create", {"project": PROJECT, "subject": "Second page"})
+    wide.page.evaluate("document.querySelector('hero-support-tab').setAttribute('page-size', '1')")
+    status = wide.tab(".filters select").filter(has=wide.page.locator("option[value=all]"))
+    status.select_option("all")
+    rows = wide.tab("button.row")
+    expect(rows).to_have_count(1)
+    more = wide.tab("button.more")
+    more.click()
+    expect(rows).to_have_count(2)
+    total = len(stack.agent.call("ticket.list", {"project": PROJECT, "status": []})["items"])
+    while rows.count() < total:
+        more.click()
+        expect(more).to_be_enabled()  # disabled while a page loads
+    expect(rows).to_have_count(total)
+    expect(more).to_be_hidden()

@@ -1,5 +1,5 @@
 // The aggregated ticket list: filters, full-text search, one row per ticket.
-import { h, replace, select, uid } from "./dom.js";
+import { h, keepFocus, replace, select, uid } from "./dom.js";
 import { PRIORITY_LABEL, STATUSES, STATUS_LABEL, ago, isStaff, roleOf, when } from "./format.js";
 
 const STATUS_FILTERS = [
@@ -42,6 +42,8 @@ export class TicketList {
     this.summary = h("p", { class: "list-summary", role: "status" });
     this.signIn = h("ul", { class: "sign-in-list", hidden: true, "aria-label": "Projects to sign in to" });
     this.rows = h("ul", { class: "tickets", "aria-label": "Tickets" });
+    this.more = h("button", { type: "button", class: "secondary more", hidden: true,
+      onclick: () => app.loadMoreTickets() }, "Load more tickets");
     this.element = h("div", { class: "list" },
       h("div", { class: "list-head" },
         h("h2", {}, "Tickets"),
@@ -54,7 +56,7 @@ export class TicketList {
           this.projectField,
           h("label", { class: "field compact" }, h("span", {}, "Status"), this.statusSelect),
           this.assigneeField)),
-      this.signIn, this.summary, this.rows);
+      this.signIn, this.summary, this.rows, this.more);
   }
 
   /** The projects changed: refresh the project filter and which filters apply. */
@@ -75,9 +77,10 @@ export class TicketList {
     this.signIn.hidden = items.length === 0;
   }
 
-  render(items, { loading = false, problems = [] } = {}) {
+  render(items, { loading = false, problems = [], more = false } = {}) {
     const rows = items.map((item) => this._row(item));
-    replace(this.rows, rows);
+    keepFocus(this.rows, () => replace(this.rows, rows));
+    this.more.hidden = !more || loading;
     const count = items.length === 1 ? "1 ticket" : `${items.length} tickets`;
     const parts = [loading ? "Loading…" : count];
     for (const problem of problems) parts.push(problem);

@@ -191,12 +191,14 @@ export class HeroSupportTab extends HTMLElement {
     const f = this.list.filters;
     const params = {
       status: f.status === "active" ? OPEN_STATUSES : f.status === "all" ? [] : [f.status],
-      query: f.query, limit: 100,
+      query: f.query, limit: this._pageSize(),
     };
     const only = f.project || this.getAttribute("project");
     if (only) params.project = only;
     if (f.assignee === "me") params.assigned_to_me = true;
     else if (f.assignee === "none") params.unassigned = true;
+    this._listParams = params;
+    this._more = {};
     this.list.render(this._sorted(), { loading: true });
     let page;
     try {
@@ -211,6 +213,7 @@ export class HeroSupportTab extends HTMLElement {
     }
     if (seq !== this._loadSeq) return;
     this.tickets = new Map(page.items.map((item) => [ticketKey(item.project, item.ticket.id), item]));
+    this._more = page.next_cursors || {};
     this._problems = Object.entries(page.problems || {}).map(([label, problem]) =>
       `${label}: ${problem.code === -32001 ? "not signed in" : problem.message}`);
     this._renderList();
@@ -222,7 +225,33 @@ export class HeroSupportTab extends HTMLElement {
   }
 
   _renderList() {
-    this.list.render(this._sorted(), { problems: this._problems });
+    this.list.render(this._sorted(),
+      { problems: this._problems, more: Object.keys(this._more || {}).length > 0 });
+  }
+
+  _pageSize() {
+    const wanted = Number.parseInt(this.getAttribute("page-size") || "", 10);
+    return wanted >= 1 && wanted <= 200 ? wanted : 50;
+  }
+
+  /** The next page of every project that has more (same filters). */
+  async loadMoreTickets() {
+    const seq = this._loadSeq;
+    const params = { ...this._listParams };
+    if (params.project) params.cursor = this._more[params.project];
+    else params.cursors = this._more;
+    this.list.more.disabled = true;
+    try {
+      const page = await this.rpc.call("ticket.list", params);
+      if (seq !== this._loadSeq) return;
+      for (const item of page.items) this.tickets.set(ticketKey(item.project, item.ticket.id), item);
+      this._more = page.next_cursors || {};
+      this._renderList();
+    } catch (error) {
+      this.fail(`Could not load more tickets: ${describeError(error)}`);
+    } finally {
+      this.list.more.disabled = false;
+    }
   }
 
   /** A ticket changed (from a live event or our own change): keep the list right. */
