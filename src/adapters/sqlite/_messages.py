@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime
 
@@ -13,7 +12,7 @@ from ...domain.attachments import Attachment
 from ...domain.messages import Message, MessageRevision, Visibility
 from ...domain.tickets import Ticket
 from ._ticket_query import TICKET_COLUMNS
-from ._tickets import encode_list, ticket_from_row
+from ._tickets import decode_list, encode_list, ticket_from_row
 from ._times import to_key, to_key_or_none, to_time, to_time_or_none
 from .errors import MissingRow, execute_checked
 
@@ -48,7 +47,7 @@ _MessageRow = tuple[int, int, int | None, int, str, str, str, int, int | None]
 def _message(row: _MessageRow) -> Message:
     return Message(
         id=row[0], ticket_id=row[1], parent_id=row[2], author_id=row[3], body=row[4],
-        visibility=Visibility(row[5]), attachments=tuple(json.loads(row[6])),
+        visibility=Visibility(row[5]), attachments=decode_list(row[6]),
         created_at=to_time(row[7]), edited_at=to_time_or_none(row[8]),
     )
 
