@@ -8,5 +8,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/_env.sh
 source scripts/_env.sh
-hero_env "dev,bench"
+hero_env
 exec "$venv/bin/python" scripts/demo.py start
