@@ -31,7 +31,8 @@ class Device:
         device = cls(name, context, page)
         page.on("pageerror", lambda error: device.errors.append(str(error)))
         page.goto(url)
-        page.locator("hero-support-tab .chip").first.wait_for()
+        # Connected, projects read and the first list loaded ("N tickets").
+        page.locator("hero-support-tab .list-summary").filter(has_text="ticket").wait_for()
         return device
 
     def tab(self, selector: str = "") -> Any:

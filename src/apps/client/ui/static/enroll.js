@@ -38,6 +38,11 @@ export class EnrollPanel {
     this.email.focus();
   }
 
+  /** The project's state changed (its name is known once its server answered). */
+  update(state) {
+    replace(this.heading, `Sign in to ${state.project_name || state.label}`);
+  }
+
   close() {}
 
   async _request() {

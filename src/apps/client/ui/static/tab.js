@@ -24,6 +24,8 @@ export class HeroSupportTab extends HTMLElement {
     this.current = null;
     this.view = "list";
     this._started = false;
+    this._projectsKnown = false;
+    this.addEventListener("keydown", (event) => this._keydown(event));
   }
 
   connectedCallback() {
@@ -44,7 +46,6 @@ export class HeroSupportTab extends HTMLElement {
       this.banner, this.panes, this.toasts, this.lightbox.element);
     root.replaceChildren(h("link", { rel: "stylesheet", href: STYLESHEET, crossorigin: "anonymous" }),
       this.frame);
-    this.addEventListener("keydown", (event) => this._keydown(event));
     this._placeholder();
 
     this.rpc = new ServiceConnection(this.getAttribute("service") || SERVICE);
@@ -106,8 +107,13 @@ export class HeroSupportTab extends HTMLElement {
 
   _placeholder() {
     const visible = this._visibleProjects();
+    if (!this._projectsKnown) {
+      replace(this.detail, h("div", { class: "placeholder" },
+        h("p", {}, "Connecting to the local support service…")));
+      return;
+    }
     if (visible.length === 0) {
-      replace(this.detail, this._followForm());
+      replace(this.detail, this._followForm().element);
       return;
     }
     replace(this.detail, h("div", { class: "placeholder" },
@@ -129,6 +135,7 @@ export class HeroSupportTab extends HTMLElement {
     try {
       const states = await this.rpc.call("client.projects");
       this.projects = new Map(states.map((s) => [s.label, s]));
+      this._projectsKnown = true;
       this._projectsChanged();
     } catch (error) {
       this.fail(`Could not read the followed projects: ${describeError(error)}`);
@@ -157,22 +164,32 @@ export class HeroSupportTab extends HTMLElement {
           : null);
     }));
     const unbound = visible.filter((p) => p.phase === "online" && !p.bound);
-    this.list.setSignIn(unbound.map((p) => h("li", {},
+    const nothing = visible.length === 0 && !this.getAttribute("project");
+    this.list.setSignIn(nothing ? [h("li", {}, h("span", {}, "No project is followed yet."),
+      h("button", { type: "button", class: "primary", onclick: () => this.showFollow() },
+        "Follow a project"))] : unbound.map((p) => h("li", {},
       h("span", {}, "Sign in to ", h("strong", {}, p.project_name || p.label), " to see your tickets."),
       h("button", { type: "button", class: "primary", onclick: () => this.showEnroll(p.label) },
         `Sign in to ${p.label}`))));
     if (!this.current) this._placeholder();
+    if (this.current instanceof EnrollPanel && this.projects.has(this.current.project)) {
+      this.current.update(this.projects.get(this.current.project));
+    }
   }
 
   _followForm() {
-    const server = h("input", { type: "text", required: true, placeholder: "http://[400:…]:8471" });
-    const label = h("input", { type: "text", required: true, placeholder: "acme", maxlength: "40" });
-    return h("form", { class: "placeholder follow", onsubmit: async (e) => {
+    const server = h("input", { type: "text", required: true, placeholder: "[400::1]:7330" });
+    const label = h("input", { type: "text", placeholder: "acme (optional)", maxlength: "40" });
+    const form = h("form", { class: "placeholder follow", onsubmit: async (e) => {
       e.preventDefault();
       try {
-        await this.rpc.call("client.follow", { server: server.value.trim(), label: label.value.trim() });
+        const params = { address: server.value.trim() };
+        if (label.value.trim()) params.label = label.value.trim();
+        const state = await this.rpc.call("client.follow", params);
         await this.refreshProjects();
         this.reloadTickets();
+        if (state.bound) this.showList();
+        else this.showEnroll(state.label);
       } catch (error) {
         this.fail(`Could not follow that project: ${describeError(error)}`);
       }
@@ -182,6 +199,11 @@ export class HeroSupportTab extends HTMLElement {
     h("label", { class: "field" }, h("span", {}, "Server address"), server),
     h("label", { class: "field" }, h("span", {}, "Label"), label),
     h("div", { class: "form-actions" }, h("button", { type: "submit", class: "primary" }, "Follow")));
+    return { element: form, focus: () => server.focus() };
+  }
+
+  showFollow() {
+    this._swap(this._followForm(), "follow");
   }
 
   // -- tickets -------------------------------------------------------------------------
