@@ -6,7 +6,10 @@ opens, so everything here is checked against the real ``ui`` processes.
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -94,3 +97,18 @@ def test_websockets_from_foreign_pages_are_refused(stack: Stack) -> None:
                  open_timeout=10) as socket:
         socket.send('{"jsonrpc":"2.0","id":7,"method":"client.projects"}')
         assert '"id":7' in str(socket.recv(timeout=10))
+
+
+AS_NOBODY = ("import encodings.idna, os, http.client, sys; os.setgid(65534); os.setuid(65534); "
+             "c = http.client.HTTPConnection('127.0.0.1', {port}, timeout=10); "
+             "c.request('POST', '/rpc', body=sys.argv[1], "
+             "headers={{'content-type': 'application/json'}}); "
+             "print(c.getresponse().status)")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to connect as another user")
+def test_other_users_of_the_machine_are_refused(stack: Stack) -> None:
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", AS_NOBODY.format(port=stack.customer.port), json.dumps(CALL)],
+        capture_output=True, text=True, timeout=30, check=False)
+    assert result.stdout.strip() == "403", result.stderr

@@ -21,8 +21,9 @@ async def _app(scope: dict[str, Any], _receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": scope["path"].encode()})
 
 
-def _client() -> httpx.AsyncClient:
-    guard = BrowserGuard(_app, hosts=[OWN, "localhost:7340"], embed_origins=[HOST_PAGE])
+def _client(owner: bool | None = True) -> httpx.AsyncClient:
+    guard = BrowserGuard(_app, hosts=[OWN, "localhost:7340"], embed_origins=[HOST_PAGE],
+                         owner_check=lambda _client, _server: owner)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=guard),
                              base_url=f"http://{OWN}")
 
@@ -60,6 +61,14 @@ async def test_foreign_pages_are_refused(headers: dict[str, str]) -> None:
     assert "403 Forbidden" in rpc.text
 
 
+@pytest.mark.parametrize(("owner", "status"), [(True, 200), (None, 200), (False, 403)])
+async def test_only_this_users_processes_are_served(owner: bool | None, status: int) -> None:
+    async with _client(owner) as client:
+        rpc = await client.post("/rpc")
+        page = await client.get("/")
+    assert rpc.status_code == page.status_code == status
+
+
 async def test_the_page_and_assets_load_from_any_site_for_embedding() -> None:
     async with _client() as client:
         for path in ("/", "/embed.js", "/static/tab.js"):
@@ -95,7 +104,7 @@ async def test_a_websocket_from_a_foreign_page_is_closed_before_it_opens() -> No
     async def receive() -> Message:
         return {"type": "websocket.connect"}
 
-    guard = BrowserGuard(app, hosts=[OWN], embed_origins=[])
+    guard = BrowserGuard(app, hosts=[OWN], embed_origins=[], owner_check=lambda *_: True)
     scope = {"type": "websocket", "path": "/rpc", "headers": [
         (b"host", OWN.encode()), (b"origin", b"https://evil.example")]}
     await guard(scope, receive, send)

@@ -14,13 +14,17 @@ listening on loopback only it checks each request:
   are public code and stay loadable (embedding needs that); CSP ``frame-ancestors``
   decides who may frame the page.
 
-Programs that are not browsers (curl, scripts) send neither header and are served.
+Programs that are not browsers (curl, scripts) send neither header and are served,
+as long as they run as the same user (:mod:`.peer`): other users of the machine are
+refused, as the 0600 Unix socket of the client service refuses them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
+
+from .peer import same_user
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -45,9 +49,11 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 class BrowserGuard:
     """Refuses what an untrusted page could send; adds CORS for the allowed host pages."""
 
-    def __init__(self, app: ASGIApp, *, hosts: Iterable[str],
-                 embed_origins: Iterable[str]) -> None:
+    def __init__(self, app: ASGIApp, *, hosts: Iterable[str], embed_origins: Iterable[str],
+                 owner_check: Callable[[tuple[str, int], tuple[str, int]], bool | None]
+                 = same_user) -> None:
         self.app = app
+        self.owner_check = owner_check
         self.hosts = frozenset(h.encode("latin-1") for h in hosts)
         self.own_origins = frozenset(b"http://" + h for h in self.hosts)
         self.embed_origins = frozenset(o.encode("latin-1") for o in embed_origins)
@@ -70,6 +76,9 @@ class BrowserGuard:
     def _refusal(self, scope: Scope) -> str | None:
         if _header(scope, b"host") not in self.hosts:
             return "unknown Host: open the Support tab at the address it printed"
+        client, server = scope.get("client"), scope.get("server")
+        if client and server and self.owner_check(tuple(client), tuple(server)) is False:
+            return "the connection comes from another user's process"
         origin = _header(scope, b"origin")
         if origin is not None:
             if origin in self.own_origins or origin in self.embed_origins:
