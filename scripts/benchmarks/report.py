@@ -51,6 +51,11 @@ def write_json(results: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
 
+def _foreign(results: dict[str, Any]) -> str:
+    cores = results.get("foreign_cpu_cores", {})
+    return ", ".join(f"{phase.split(' (')[0]} {value}" for phase, value in cores.items()) or "—"
+
+
 def _ms(value: float) -> str:
     return f"{value:.2f} ms" if value >= 0.1 else f"{value * 1000:.0f} µs"
 
@@ -163,7 +168,8 @@ def markdown(results: dict[str, Any], *, chart_name: str, json_name: str) -> str
         f"{m['os']}; Python {m['python']}, SQLite {m['sqlite']}; "
         + ", ".join(f"{k} {v}" for k, v in m["packages"].items())
         + f". Load average at start {m['load_average_at_start']}, at end "
-        f"{results['load_average_at_end']}.",
+        f"{results['load_average_at_end']}; CPU used by other processes during each phase "
+        f"(cores): {_foreign(results)}.",
         "",
         (f"**Server:** `hero-assistance-server serve --benchmark`, uvicorn as configured in "
         f"`runtime.py`, SQLite `synchronous={results['server']['synchronous']}` (WAL), "

@@ -7,7 +7,8 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,13 +53,25 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _phase(title: str) -> None:
-    print(f"== {title}", flush=True)
+NOISY_CORES = 0.25  # other processes' CPU in a phase above which the run says it is noisy
 
 
-def _fresh_server_figures(work: Path, profile: Profile, synchronous: str,
-                          results: dict[str, Any], command: list[str]) -> None:
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What every part of one run shares."""
+
+    work: Path  # temporary data directories
+    profile: Profile
+    synchronous: str
+    command: list[str]  # how to start the server
+    phase: Callable[[str], None]  # announces the next part (and attributes foreign CPU)
+    results: dict[str, Any]
+
+
+def _fresh_server_figures(run: Run) -> None:
     """Echo, writes, fan-out and memory on a fresh database."""
+    work, profile, synchronous, command, phase, results = (
+        run.work, run.profile, run.synchronous, run.command, run.phase, run.results)
     data_dir = work / "fresh"
     init_data_dir(data_dir, name="Benchmark", port=free_port(), synchronous=synchronous)
     groups = seed.standard_groups(profile.subscribers)
@@ -68,15 +81,15 @@ def _fresh_server_figures(work: Path, profile: Profile, synchronous: str,
     with ServerProcess(data_dir, free_port(), command) as server:
         time.sleep(0.5)
         results["memory"] = {"idle": server.rss_bytes()}
-        _phase("echo ceiling E")
+        phase("echo ceiling E")
         results["echo"] = writes.run_echo(server, profile, agents, profile.connections)
-        _phase("writes (closed loop, then paced at 50 % of E)")
+        phase("writes (closed loop, then paced at 50 % of E)")
         widest = str(max(profile.connections))
         results["writes"] = writes.run_writes(
             server, profile, agents=agents, customers=customers,
             tickets=seeded.owner_tickets[:64] or [1], echo_rate=results["echo"][widest]["rate"])
         results["memory"]["after_writes"] = server.rss_bytes()
-        _phase(f"fan-out to {profile.subscribers} subscribers")
+        phase(f"fan-out to {profile.subscribers} subscribers")
         one = fanout.one_project(server, profile, watchers=by_name["watcher"],
                                  poster=by_name["poster"][0], ticket_id=seeded.owner_tickets[0])
         spread = fanout.spread(server, profile, owners=by_name["owner"],
@@ -84,21 +97,23 @@ def _fresh_server_figures(work: Path, profile: Profile, synchronous: str,
         results["fanout"] = {"one_project": one, "spread": spread}
         results["memory"]["with_subscribers"] = max(one["rss_bytes_subscribed"],
                                                     one["rss_bytes_after_events"])
-    _phase("raw group-commit ceiling W (same disk)")
+    phase("raw group-commit ceiling W (same disk)")
     results["raw"] = writes.run_raw(work, profile, synchronous)
 
 
-def _scale_figures(work: Path, profile: Profile, synchronous: str, results: dict[str, Any],
-                   command: list[str]) -> None:
-    _phase("scale database")
+def _scale_figures(run: Run) -> None:
+    """Reads at scale: Q, then the API on a server over the cached database."""
+    work, profile, synchronous, command, phase, results = (
+        run.work, run.profile, run.synchronous, run.command, run.phase, run.results)
+    phase("scale database")
     prefix = scale.cache_root() / f"scale-{profile.tickets}-{profile.messages}-"
     cached = Path(f"{prefix}{scale.cache_key(profile)}", "scale.json").exists()
     db = scale.ensure(profile)
     results["scale"] = asdict(db)
     results["scale_cached"] = cached
-    _phase("reads: the same SQL directly in sqlite3 (Q)")
+    phase("reads: the same SQL directly in sqlite3 (Q)")
     sql = reads.direct_sql(db, profile.read_seconds)
-    _phase("reads through the API, one connection")
+    phase("reads through the API, one connection")
     data_dir = scale.serving_dir(db, work, free_port())
     configure(data_dir, synchronous=synchronous)
     with ServerProcess(data_dir, free_port(), command) as server:
@@ -128,12 +143,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"benchmark ({profile.name}): {described['cpu_model']}, {described['cores']} cores, "
           f"load {described['load_average_at_start']}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="hero-bench-", dir=options.work_dir))
-    try:
-        command = server_command(options.server_src)
-        _fresh_server_figures(work, profile, options.synchronous, results, command)
-        _scale_figures(work, profile, options.synchronous, results, command)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with machine.ForeignLoad() as foreign:
+        def phase(title: str) -> None:
+            print(f"== {title}", flush=True)
+            foreign.phase(title)
+
+        run = Run(work, profile, options.synchronous, server_command(options.server_src),
+                  phase, results)
+        try:
+            _fresh_server_figures(run)
+            _scale_figures(run)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    results["foreign_cpu_cores"] = foreign.cores()
+    noisy = {k: v for k, v in results["foreign_cpu_cores"].items() if v > NOISY_CORES}
+    if noisy:
+        print(f"warning: other processes used CPU during the run (cores per phase): {noisy}; "
+              "the figures are noisy, run again on a quiet machine")
     results["load_average_at_end"] = machine.load_average()
     results["duration_seconds"] = round(time.perf_counter() - started, 1)
     results["targets"] = [target.as_dict() for target in evaluate(results)]
