@@ -158,6 +158,9 @@ def test_agent_replies_and_notes_and_the_customer_sees_only_the_reply(
     agent.tab(".composer textarea").fill(REPLY)
     agent.tab(".composer button[type=submit]").click()
     expect(agent.tab(".message").filter(has_text=REPLY)).to_have_count(1)
+    # Their own words carry their name, not "User N", in their own thread.
+    expect(agent.tab(".message").filter(has_text=REPLY).locator(".author")).to_have_text(
+        AGENT[1])
 
     agent.tab(".modes input[value=internal]").check()
     expect(agent.tab(".composer button[type=submit]")).to_have_text("Add internal note")

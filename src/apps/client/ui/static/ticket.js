@@ -379,6 +379,7 @@ export class TicketView {
         parent_id: this.parent ? this.parent.id : null, visibility: this.visibility, attachments,
       });
       this.messages.set(message.id, message);
+      await this.app.people(this.project, [message.author_id]);
       this.box.value = "";
       this.picker.clear();
       this.parent = null;
