@@ -18,6 +18,7 @@ bottleneck.
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 import resource
 import time
@@ -229,7 +230,7 @@ async def _run_worker(spec: LoadSpec, indexes: list[int], pipe: Connection) -> L
                                 spec.bodies[i % len(spec.bodies)])
         # Paced connections start spread over one interval, not all at once.
         phase = (interval * i) // spec.connections if interval else 0
-        factories.append(lambda r=request, p=phase: _Connection(r, window, interval, p))
+        factories.append(functools.partial(_Connection, request, window, interval, phase))
     for i, factory in zip(indexes, factories, strict=True):
         source = spec.sources[i % len(spec.sources)]
         _, proto = await asyncio.wait_for(

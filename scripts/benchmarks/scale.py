@@ -288,7 +288,7 @@ class _Loader:
                     count = int(carry)
                     carry -= count
                 at = self._created[ticket]
-                previous = None
+                previous: int | None = None
                 for n in range(count):
                     message_id += 1
                     internal = rng.random() < 0.1
