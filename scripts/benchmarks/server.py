@@ -8,9 +8,11 @@ production serving: the same uvicorn setup of ``runtime.py``, the same listener.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -39,6 +41,7 @@ def server_command(source: Path | None = None) -> list[str]:
     """
     if source is not None:
         shim = Path(tempfile.mkdtemp(prefix="hero-bench-src-"))
+        atexit.register(shutil.rmtree, shim, ignore_errors=True)
         (shim / "hero_assistance").symlink_to(source.resolve(), target_is_directory=True)
         code = (f"import sys; sys.path.insert(0, {str(shim)!r}); "
                 "from hero_assistance.apps.server.cli import main; sys.exit(main())")
