@@ -12,27 +12,25 @@ from __future__ import annotations
 import http.server
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support.processes import terminate
+from tests.support.sign_in_mail import newest_sign_in_code
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 SERVER_COMMAND = [sys.executable, "-m", "hero_assistance.apps.server.cli"]
 CLIENT_COMMAND = [sys.executable, "-c",
                   "import sys; from hero_assistance.apps.client.cli import main; sys.exit(main())"]
-SIGN_IN_CODE = re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b")
 
 
 class ProcessFailed(Exception):
@@ -85,14 +83,7 @@ class Child:
 
     def stop(self) -> int:
         """SIGTERM, then SIGKILL after a grace period; the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return terminate(self.process, STOP_TIMEOUT)
 
 
 def run(command: list[str]) -> str:
@@ -140,18 +131,7 @@ class ProjectServer:
 
     def sign_in_code(self, email: str) -> str:
         """The code of the newest sign-in email to ``email`` in the outbox."""
-        for path in sorted((self.data_dir / "outbox").glob("*.eml"), reverse=True):
-            with path.open("rb") as handle:
-                mail = BytesParser(policy=policy.default).parse(handle)
-            assert isinstance(mail, EmailMessage)
-            if mail["To"] != email:
-                continue
-            body = mail.get_body(preferencelist=("plain",))
-            assert body is not None
-            found = SIGN_IN_CODE.search(body.get_content())
-            assert found is not None, f"no sign-in code in {path}"
-            return found.group(0)
-        raise AssertionError(f"no sign-in email to {email}")
+        return newest_sign_in_code(self.data_dir / "outbox", email)
 
     def _cli(self, *args: str) -> None:
         run([*SERVER_COMMAND, "--data-dir", str(self.data_dir), *args])

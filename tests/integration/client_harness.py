@@ -9,15 +9,11 @@ server writes to its outbox.
 from __future__ import annotations
 
 import contextlib
-import re
 import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 from typing import IO
 
@@ -28,9 +24,9 @@ import msgspec
 from websockets.asyncio.client import connect
 
 from hero_assistance.adapters.support_rpc.wire import EventView, ProjectInfo
+from tests.support.sign_in_mail import newest_sign_in_code
 
 SERVER_COMMAND = [sys.executable, "-m", "hero_assistance.apps.server.cli"]
-SIGN_IN_CODE = re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}\b")
 READY_TIMEOUT = 20.0
 
 
@@ -105,19 +101,7 @@ class ServerProcess:
 
     def sign_in_code(self, email: str) -> str:
         """The code of the newest sign-in email sent to ``email``."""
-        mails = sorted((self.data_dir / "outbox").glob("*.eml"))
-        for path in reversed(mails):
-            with path.open("rb") as handle:
-                mail = BytesParser(policy=policy.default).parse(handle)
-            assert isinstance(mail, EmailMessage)
-            if mail["To"] != email:
-                continue
-            body = mail.get_body(preferencelist=("plain",))
-            assert body is not None
-            found = SIGN_IN_CODE.search(body.get_content())
-            assert found is not None, f"no code in {path}"
-            return found.group(0)
-        raise AssertionError(f"no sign-in email to {email} in {self.data_dir / 'outbox'}")
+        return newest_sign_in_code(self.data_dir / "outbox", email)
 
     async def event_log(self, device_address: str) -> list[EventView]:
         """Every durable event ``device_address`` may see, read with ``events.subscribe``

@@ -20,7 +20,6 @@ import io
 import itertools
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -48,6 +47,7 @@ from hero_assistance.apps.server.config import (
     load_config,
     write_config,
 )
+from tests.support.processes import terminate
 
 SERVER_HOST = "127.0.0.1"
 START_TIMEOUT = 20.0
@@ -128,16 +128,10 @@ class ServerProcess:
 
     def stop(self) -> int:
         """SIGTERM, then SIGKILL after a grace period; the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return terminate(self.process, STOP_TIMEOUT)
 
     # -- people -------------------------------------------------------------------
+
     def person(self, role: str, *addresses: str, name: str | None = None) -> Person:
         """Enroll a new person (unique email) and bind each of ``addresses`` to them."""
         number = next(self._people)

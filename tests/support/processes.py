@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SUPPORT = Path(__file__).resolve().parent
 STANDIN = SUPPORT / "mycelium_standin.py"
@@ -123,3 +124,14 @@ def start_server(data_dir: Path, log: Path, *args: str,
                  prefix: tuple[str, ...] = ()) -> Child:
     """``hero-assistance-server --data-dir DATA serve ARGS`` (in a namespace: ``prefix``)."""
     return start([*prefix, *server_command(), "--data-dir", str(data_dir), "serve", *args], log)
+
+
+def terminate(process: subprocess.Popen[Any], timeout: float = 10.0) -> int:
+    """SIGTERM, then SIGKILL after ``timeout`` seconds; the exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from html.parser import HTMLParser
+from pathlib import Path
 
 CODE_PATTERN = re.compile(r"\b([A-Z2-9]{4}-[A-Z2-9]{4})\b")
 
@@ -55,3 +56,12 @@ def read_sign_in_mail(data: bytes) -> SignInMail:
 def token_of(link: str) -> str:
     """The secret part of a sign-in link."""
     return link.rsplit("/", 1)[-1]
+
+
+def newest_sign_in_code(outbox: Path, address: str) -> str:
+    """The code of the newest sign-in email to ``address`` in a server's outbox."""
+    for path in sorted(outbox.glob("*.eml"), reverse=True):  # names sort by UTC time
+        mail = read_sign_in_mail(path.read_bytes())
+        if mail.message["To"] == address:
+            return mail.code
+    raise AssertionError(f"no sign-in email to {address} in {outbox}")
