@@ -377,3 +377,42 @@ def test_watch_ends_when_the_service_stops(device: Device) -> None:
         watcher.stderr.close()
     # Later commands carry on with the library in their own process.
     assert [s["label"] for s in device.json("projects")] == ["acme", "globex"]
+
+
+HOSTILE = ("Look\x1b[2J\x1b]0;owned\x07\x1b[31m here\x1b[0m\rfaked\x9b2J"
+           "\u202eevil\u2028end\x7f\x08")
+
+
+def test_show_and_watch_never_print_control_codes_from_the_server(device: Device,
+                                                                  projects: Projects) -> None:
+    ticket = device.json("new", "--project", "acme", "--subject",
+                         "Terminal \u202eexe.txt \x9b2J")["ticket"]
+    number = str(ticket["id"])
+    watcher = device.workspace.spawn("watch")
+    assert watcher.stdout is not None
+    assert watcher.stderr is not None
+    out, err = Lines(watcher.stdout), Lines(watcher.stderr)
+    try:
+        err.until(lambda line: line.startswith("watching 2 project(s)"))
+        projects.agent_reply(ticket["id"], HOSTILE)
+        line = out.until(lambda text: "Look" in text)
+        watcher.send_signal(signal.SIGINT)
+        assert watcher.wait(10) == 0
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+        out.join()
+        err.join()
+        watcher.stdout.close()
+        watcher.stderr.close()
+    assert "\\x1b[2J\\x1b]0;owned\\x07" in line
+    shown = device.run("show", number, "--project", "acme").stdout
+    for printed in (line, shown, *out.seen, *err.seen):
+        assert not any(ch in printed for ch in "\x1b\x07\r\x9b\u202e\u2028\x00\x7f"), printed
+    assert "Look\\x1b[2J\\x1b]0;owned\\x07\\x1b[31m here\\x1b[0m\\x0dfaked\\x9b2J" in shown
+    assert "Terminal \\u202eexe.txt \\x9b2J" in shown
+    # --json stays exact: the same characters, written as JSON escapes.
+    exact = device.json("show", number, "--project", "acme")
+    assert exact["messages"][-1]["body"] == HOSTILE
+    assert exact["ticket"]["subject"] == "Terminal \u202eexe.txt \x9b2J"

@@ -141,6 +141,24 @@ async def test_users_and_devices_show_status_binding_and_last_seen(demo: Demo) -
     assert len(row.split()) >= 5  # bound_at and last_seen are printed
 
 
+async def test_device_labels_from_the_network_cannot_drive_the_operators_terminal(
+        demo: Demo) -> None:
+    email = new_email("zed")
+    label = "pc \x9b2J\u202eexe.txt \u2066x"  # C1 CSI and bidi marks pass the label rules
+    async with clients(demo, 1) as (admin, [laptop]):
+        await admin.enroll(email)
+        await ask(laptop, email, label)
+        [mail] = demo.mails_to(email)
+        await laptop.call("auth.confirm", {"code": mail.code})
+    for command in ("devices", "links"):
+        printed = (await cli(demo, command)).stdout.decode()
+        assert not any(ch in printed for ch in "\x9b\u202e\u2066"), command
+    table = (await cli(demo, "devices")).stdout.decode()
+    assert "pc \\x9b2J\\u202eexe.txt \\u2066x" in table
+    [device] = [d for d in await cli_json(demo, "devices") if d["address"] == laptop.address]
+    assert device["label"] == label
+
+
 async def test_links_lists_pending_links_and_expire_links_withdraws_them(demo: Demo) -> None:
     email = new_email("yan")
     async with clients(demo, 1) as (admin, [phone]):

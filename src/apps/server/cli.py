@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from ...adapters.terminal import printable
 from .admin_client import AdminClient, AdminError, ServerNotRunning
 from .config import (
     DEFAULT_PORT,
@@ -98,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "serve", file=sys.stderr)
         return EXIT_NOT_RUNNING
     except AdminError as exc:
-        print(f"refused: {exc.message}", file=sys.stderr)
+        print(f"refused: {printable(exc.message)}", file=sys.stderr)
         return EXIT_REFUSED
 
 
@@ -201,8 +202,9 @@ def _show(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None
 
 def _say(text: str) -> None:
     # Flushed at once: a supervisor waits for the "ready:" line on a pipe, where
-    # stdout is block-buffered and the line would otherwise sit in the buffer.
-    print(text, flush=True)
+    # stdout is block-buffered and the line would otherwise sit in the buffer. Names,
+    # labels and emails come from the network: no control code reaches the terminal.
+    print(printable(text), flush=True)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -10,14 +11,21 @@ from typing import IO, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
+
+from ....adapters.terminal import has_unsafe, json_text, printable
 
 Cell = str | Text
 
 
 class Output:
-    """stdout for results, stderr for notes, errors and progress."""
+    """stdout for results, stderr for notes, errors and progress.
+
+    Everything printed passes :func:`safe` (text) or :func:`json_text` (``--json``), so a
+    subject, body or name from a server cannot send control codes to the terminal.
+    """
 
     def __init__(self, stdout: IO[str], stderr: IO[str], *, as_json: bool) -> None:
         self.as_json = as_json
@@ -32,15 +40,16 @@ class Output:
 
     def data(self, value: Any) -> None:
         """A JSON document (``--json``)."""
-        self._write(json.dumps(value, indent=2, ensure_ascii=False))
+        self._write(json_text(json.dumps(value, indent=2, ensure_ascii=False)))
 
     def json_line(self, value: Any) -> None:
         """One compact JSON object on one line (a stream of them, for ``watch --json``)."""
-        self._write(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        self._write(json_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"))))
         self._stdout.flush()
 
     def line(self, text: Cell = "", style: str | None = None) -> None:
         """A line of the result."""
+        text = safe(text)
         if self.terminal:
             self._console.print(text, style=style)
         else:
@@ -51,6 +60,7 @@ class Output:
         if not rows:
             self.line("(none)", style="dim")
             return
+        rows = [[safe(cell) for cell in row] for row in rows]
         if self.terminal:
             table = Table(*columns, header_style="bold", box=None, pad_edge=False)
             for row in rows:
@@ -69,11 +79,11 @@ class Output:
 
     def note(self, text: str) -> None:
         """Something the person should know, on stderr."""
-        self._errors.print(text, style="dim" if self._errors.is_terminal else None)
+        self._errors.print(printable(text), style="dim" if self._errors.is_terminal else None)
 
     def error(self, text: str) -> None:
         """What went wrong, on stderr."""
-        self._errors.print(Text("error: ", style="bold red") + Text(text))
+        self._errors.print(Text("error: ", style="bold red") + Text(printable(text)))
 
     @contextlib.contextmanager
     def progress(self, description: str, total: int) -> Iterator[Callable[[int, int | None],
@@ -84,12 +94,30 @@ class Output:
             return
         bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                        TransferSpeedColumn(), console=self._errors, transient=False)
-        task = bar.add_task(description, total=total)
+        task = bar.add_task(printable(description), total=total)
         with bar:
             yield lambda done, size: bar.update(task, completed=done, total=size or total)
 
     def _write(self, text: str) -> None:
         self._stdout.write(text + "\n")
+
+
+def safe(cell: Cell) -> Cell:
+    """``cell`` with its control characters made visible, styles kept."""
+    if isinstance(cell, str):
+        return printable(cell)
+    if not has_unsafe(cell.plain):
+        return cell
+    # Rebuild piece by piece between span boundaries, so each piece keeps its styles
+    # although escaping changes the length of the text.
+    plain = cell.plain
+    cuts = sorted({0, len(plain), *(s.start for s in cell.spans), *(s.end for s in cell.spans)})
+    clean = Text(style=cell.style, end=cell.end, justify=cell.justify, no_wrap=cell.no_wrap)
+    for start, end in itertools.pairwise(cuts):
+        styles = [Style.parse(s.style) if isinstance(s.style, str) else s.style
+                  for s in cell.spans if s.start <= start and end <= s.end]
+        clean.append(printable(plain[start:end]), style=Style.combine(styles) if styles else None)
+    return clean
 
 
 def when(value: object) -> str:

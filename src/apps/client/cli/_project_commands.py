@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.text import Text
 
+from ....adapters.terminal import printable
 from ..service import EVENT_NOTIFICATION, STATE_NOTIFICATION
 from ._output import PHASE_STYLES, STATUS_STYLES, styled, when
 from ._run import EXIT_OK, EXIT_UNREACHABLE, Run, UsageError
@@ -261,5 +262,5 @@ def event_line(project: str, event: dict[str, Any]) -> Text:
     line = Text(f"{when(event['occurred_at'])} ", style="dim")
     line += Text(f"{project} ", style="bold")
     line += Text(f"{event['kind']} {ticket} ", style="cyan")
-    line += Text(detail)
+    line += Text(printable(detail))  # before Text, which would drop some codes unseen
     return line

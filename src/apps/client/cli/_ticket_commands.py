@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.text import Text
 
+from ....adapters.terminal import printable
 from ..service import PROGRESS_NOTIFICATION
 from ..service.remote import ServiceCallError
 from ._output import PRIORITY_STYLES, STATUS_STYLES, styled, when
@@ -89,7 +90,8 @@ async def show(run: Run) -> int:
     names = {p["id"]: f"{p['display_name']} ({p['role']})" for p in people}
     _print_ticket(run, label, ticket, names)
     for message in messages:
-        head = Text(f"\n#{message['id']} {names.get(message['author_id'], message['author_id'])}"
+        author = printable(str(names.get(message["author_id"], message["author_id"])))
+        head = Text(f"\n#{message['id']} {author}"
                     f" · {when(message['created_at'])}", style="bold")
         if message["parent_id"] is not None:
             head += Text(f" · in reply to #{message['parent_id']}", style="dim")
@@ -106,7 +108,7 @@ async def show(run: Run) -> int:
 
 
 def _print_ticket(run: Run, label: str, ticket: dict[str, Any], names: dict[int, str]) -> None:
-    title = Text(f"#{ticket['id']} {ticket['subject']}", style="bold")
+    title = Text(f"#{ticket['id']} {printable(ticket['subject'])}", style="bold")
     run.out.line(title)
     facts = Text(f"{label} · ")
     facts += styled(ticket["status"], STATUS_STYLES)
