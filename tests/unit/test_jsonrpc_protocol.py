@@ -8,6 +8,8 @@ from typing import Annotated, Any
 import anyio
 import msgspec
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from msgspec import Meta, Struct
 
 from hero_assistance.adapters.jsonrpc import (
@@ -254,8 +256,6 @@ async def test_a_failing_notification_gets_no_response_either(
         (["7", "hi"], "ticket", "Expected `int`, got `str`"),
         ([7, "hi", False, [], "extra"], "params", "expected at most 4 positional params, got 5"),
         ([], "ticket", "missing required field"),
-        ("text", "params", "Expected `object`, got `str`"),
-        (5, "params", "Expected `object`, got `int`"),
     ],
 )
 async def test_invalid_params_say_which_field_and_why(
@@ -275,16 +275,22 @@ async def test_invalid_params_say_which_field_and_why(
     assert world.calls == []
 
 
-async def test_null_params_are_invalid(registry: MethodRegistry[str]) -> None:
-    body = '{"jsonrpc":"2.0","method":"ticket.list","params":null,"id":1}'
+@pytest.mark.parametrize("params", ["null", '"text"', "5", "true", "1e400"])
+@pytest.mark.parametrize("method", ["ticket.list", "presence.ping", "no.such"])
+async def test_params_that_are_neither_array_nor_object_are_an_invalid_request(
+    registry: MethodRegistry[str], world: World, params: str, method: str
+) -> None:
+    body = f'{{"jsonrpc":"2.0","method":"{method}","params": {params},"id":1}}'
 
     response = await _call(registry, body)
 
-    assert response["error"]["code"] == -32602
-    assert response["error"]["data"]["field"] == "params"
+    assert response == {"jsonrpc": "2.0", "id": 1, "error": {
+        "code": -32600, "message": "invalid request",
+        "data": {"problem": "params must be an array or an object when present"}}}
+    assert world.calls == []
 
 
-@pytest.mark.parametrize("params", [{"x": 1}, [1], 0])
+@pytest.mark.parametrize("params", [{"x": 1}, [1], [[[]]], [{}]])
 async def test_params_given_to_a_method_without_params_are_invalid(
     registry: MethodRegistry[str], world: World, params: Any
 ) -> None:
@@ -589,3 +595,141 @@ def test_encode_notification_builds_a_server_push() -> None:
         b'{"jsonrpc":"2.0","method":"ticket.updated","params":{"seq":4}}'
     )
     assert encode_notification("ping") == b'{"jsonrpc":"2.0","method":"ping"}'
+
+
+# -- any bytes at all: a protocol error, never an internal one ----------------------------
+
+DEEP = 5_000  # far beyond the interpreter's recursion limit
+
+
+def _nested(depth: int, core: str = "1") -> str:
+    return "[" * depth + core + "]" * depth
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    (_nested(DEEP), -32700),
+    ('{"jsonrpc":"2.0","method":"ticket.list","params":' + _nested(DEEP) + ',"id":1}', -32700),
+    ('{"jsonrpc":"2.0","method":"presence.ping","params":' + _nested(DEEP) + ',"id":1}', -32700),
+    # The id's type is wrong at its first byte: refused for that before any depth counts.
+    ('{"jsonrpc":"2.0","method":"ticket.list","id":' + _nested(DEEP) + "}", -32600),
+    ('{"a":' * DEEP + "1" + "}" * DEEP, -32700),
+    ("[" + _nested(DEEP) + "]", -32700),
+], ids=["top", "in-params", "in-params-of-none", "in-id", "objects", "in-batch"])
+async def test_nesting_beyond_the_decoder_is_a_parse_error(
+    registry: MethodRegistry[str], world: World, body: str, code: int
+) -> None:
+    response = await _call(registry, body)
+
+    assert response["error"]["code"] == code
+    if code == -32700:
+        assert response["error"]["data"] == {"problem": "nested too deeply"}
+    assert world.calls == []
+
+
+async def test_nesting_the_decoder_reads_is_answered_by_the_params_rules(
+    registry: MethodRegistry[str],
+) -> None:
+    body = '{"jsonrpc":"2.0","method":"ticket.list","params":{"after":' + _nested(50) + '},"id":1}'
+
+    response = await _call(registry, body)
+
+    assert response["error"]["code"] == -32602
+    assert response["error"]["data"]["field"] == "after"
+
+
+@pytest.mark.parametrize("body", [
+    b'{"jsonrpc":"2.0","method":"message.post","params":{"ticket":1,"body":"\xff"},"id":1}',
+    b'{"jsonrpc":"2.0","method":"message.post","params":[1,"\xc3\x28"],"id":1}',
+    b'{"jsonrpc":"2.0","method":"presence.ping","params":{"\xed\xa0\x80":1},"id":1}',
+    b'[{"jsonrpc":"2.0","method":"ticket.list","id":1},{"jsonrpc":"2.0","method":"\xfe","id":2}]',
+    b'{"jsonrpc":"2.0","method":"message.post","params":{"ticket":1,"body":"\\ud800"},"id":1}',
+    b'{"jsonrpc":"2.0","method":"message.post","params":{"ticket":1,"body":"\\udc00x"},"id":1}',
+], ids=["in-a-string", "truncated-sequence", "encoded-surrogate", "in-a-batch",
+        "lone-high-surrogate-escape", "lone-low-surrogate-escape"])
+async def test_text_that_is_not_unicode_is_a_parse_error(
+    registry: MethodRegistry[str], world: World, body: bytes
+) -> None:
+    response = await _call(registry, body)
+
+    assert isinstance(response, dict), "one parse error for the whole message"
+    assert response["error"]["code"] == -32700
+    assert world.calls == []
+
+
+@pytest.mark.parametrize(("body", "code", "answer_id"), [
+    ('{"jsonrpc":"2.0","method":"ticket.list","id":1e400}', -32600, None),
+    ('{"jsonrpc":"2.0","method":"ticket.list","id":-1e400}', -32600, None),
+    ('{"jsonrpc":"2.0","method":"ticket.list","params":{"limit":1e400},"id":1}', -32602, 1),
+    ('{"jsonrpc":"2.0","method":"ticket.list","params":[1e400],"id":2}', -32602, 2),
+    ('{"jsonrpc":"2.0","method":"ticket.list","params":{"after":1.5},"id":3}', -32602, 3),
+    ('{"jsonrpc":"2.0","method":"ticket.list","params":{"after":NaN},"id":4}', -32700, None),
+    ('{"jsonrpc":"2.0","method":"ticket.list","params":{"after":Infinity},"id":5}', -32700, None),
+], ids=["id-1e400", "id--1e400", "param-1e400", "positional-1e400", "fraction", "nan",
+        "infinity"])
+async def test_numbers_no_type_can_hold_are_refused_as_protocol_errors(
+    registry: MethodRegistry[str], body: str, code: int, answer_id: Any
+) -> None:
+    response = await _call(registry, body)
+
+    assert (response["error"]["code"], response["id"]) == (code, answer_id)
+
+
+async def test_an_unknown_method_name_is_echoed_shortened(registry: MethodRegistry[str]) -> None:
+    response = await _call(registry, _request("x" * 100_000))
+
+    assert response["error"]["code"] == -32601
+    assert response["error"]["data"]["method"] == "x" * 100 + "…"
+
+
+async def test_protocol_refusals_log_one_info_line_without_a_traceback(
+    registry: MethodRegistry[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger=LOGGER)
+
+    await registry.handle("alice", _nested(DEEP).encode())
+    await registry.handle("alice", b"\xff")
+
+    assert [(r.levelno, r.exc_info) for r in caplog.records] == [(logging.INFO, None)] * 2
+    assert "nested too deeply" in caplog.records[0].getMessage()
+    assert all("\n" not in r.getMessage() for r in caplog.records)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+_ENVELOPE_KEYS = st.sampled_from(["jsonrpc", "method", "params", "id", "extra"])
+
+
+@given(body=st.binary(max_size=200))
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+async def test_any_bytes_get_a_protocol_answer(
+    registry: MethodRegistry[str], body: bytes
+) -> None:
+    await _assert_answered_without_fault(registry, body)
+
+
+@given(envelope=st.dictionaries(_ENVELOPE_KEYS, _JSON_VALUES | st.sampled_from(
+    ["2.0", "ticket.list", "message.post", "presence.ping", "fail"])), batch=st.booleans())
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+async def test_any_json_gets_a_protocol_answer(
+    registry: MethodRegistry[str], envelope: dict[str, Any], batch: bool
+) -> None:
+    if envelope.get("method") == "fail":
+        envelope["method"] = "ticket.list"  # "fail" raises on purpose: an internal error
+    value: Any = [envelope, envelope] if batch else envelope
+    await _assert_answered_without_fault(registry, msgspec.json.encode(value))
+
+
+async def _assert_answered_without_fault(registry: MethodRegistry[str], body: bytes) -> None:
+    response = await registry.handle("alice", body)
+    if response is None:
+        return  # notifications only
+    answer = msgspec.json.decode(response)
+    for one in answer if isinstance(answer, list) else [answer]:
+        assert set(one) in ({"jsonrpc", "id", "result"}, {"jsonrpc", "id", "error"}), one
+        if "error" in one:
+            assert one["error"]["code"] != -32603, (body, one)

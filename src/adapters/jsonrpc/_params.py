@@ -5,12 +5,12 @@ from __future__ import annotations
 import msgspec
 from msgspec import Raw
 
-from .protocol import invalid_params, params_error
+from .protocol import DECODER_FAILURES, invalid_params, params_error, parse_error
 
 _EMPTY_OBJECT = b"{}"
 _JSON_WHITESPACE = b" \t\n\r"
+_EMPTY_PARAMS = frozenset({b"{}", b"[]"})
 _DECODE_POSITIONS = msgspec.json.Decoder(list[Raw]).decode
-_DECODE_ANY = msgspec.json.Decoder().decode
 
 
 class ParamsDecoder:
@@ -18,7 +18,9 @@ class ParamsDecoder:
 
     Built once per method. An object is decoded straight into the Struct; an array
     is mapped onto the Struct's fields in declaration order first; absent params are
-    decoded as ``{}``. Failures raise a -32602 ``JsonRpcError`` naming the field.
+    decoded as ``{}``. Failures raise a -32602 ``JsonRpcError`` naming the field, or a
+    -32700 one for text the decoder cannot read (too deeply nested, say): never anything
+    else, whatever the bytes.
     """
 
     __slots__ = ("_decode", "_names")
@@ -37,7 +39,12 @@ class ParamsDecoder:
         except msgspec.ValidationError as exc:
             if not bytes(raw).lstrip(_JSON_WHITESPACE).startswith(b"["):
                 raise invalid_params(exc) from None
-        return self._by_position(raw)
+        except DECODER_FAILURES as exc:
+            raise parse_error(exc) from None
+        try:
+            return self._by_position(raw)
+        except DECODER_FAILURES as exc:
+            raise parse_error(exc) from None
 
     def _by_position(self, raw: Raw) -> msgspec.Struct:
         values = _DECODE_POSITIONS(raw)
@@ -58,7 +65,12 @@ class ParamsDecoder:
 
 
 def decode_no_params(raw: Raw) -> None:
-    """Accept only absent, ``{}`` or ``[]`` params for a method that takes none."""
-    if len(raw) and _DECODE_ANY(raw) not in ({}, []):
+    """Accept only absent, ``{}`` or ``[]`` params for a method that takes none.
+
+    Read without decoding: whatever else the params hold (numbers out of range, deep
+    nesting) is refused the same way, as params this method does not take.
+    """
+    text = bytes(raw)
+    if text and text[:1] + text[1:-1].strip(_JSON_WHITESPACE) + text[-1:] not in _EMPTY_PARAMS:
         raise params_error("params", "this method takes no params")
 

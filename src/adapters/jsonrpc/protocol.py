@@ -66,28 +66,72 @@ _DECODE_MESSAGE: Callable[[bytes | Raw], Request | list[Raw]] = msgspec.json.Dec
 ).decode
 _DECODE_REQUEST = msgspec.json.Decoder(Request).decode
 _DECODE_ANY = msgspec.json.Decoder().decode
+_JSON_WHITESPACE = b" \t\n\r"
+_STRUCTURED = (b"[", b"{")
+_TOO_DEEP = "nested too deeply"
+
+DECODER_FAILURES: tuple[type[Exception], ...] = (msgspec.DecodeError, RecursionError, ValueError)
+"""What decoding untrusted JSON may raise, besides a ``msgspec.ValidationError``.
+
+msgspec raises ``DecodeError`` for malformed JSON and a ``RecursionError`` once nesting
+outgrows the interpreter's recursion limit (about 1,000 levels, less inside deep call
+stacks); ``UnicodeDecodeError`` and other ``ValueError`` s come from the UTF-8 check.
+Every one of them is the sender's mistake: a parse error, never an internal error.
+"""
+
+
+def parse_error(exc: BaseException) -> JsonRpcError:
+    """The -32700 error for bytes that could not be decoded as JSON (see DECODER_FAILURES)."""
+    if isinstance(exc, RecursionError):
+        problem = _TOO_DEEP
+    elif isinstance(exc, UnicodeDecodeError):
+        problem = f"not valid UTF-8 (byte {exc.start})"
+    else:
+        problem = str(exc) or type(exc).__name__
+    return JsonRpcError(PARSE_ERROR, data={"problem": problem})
 
 
 def decode_message(body: bytes) -> Request | list[Raw] | Rejected:
     """Decode a request body into one request, a batch of raw entries, or a rejection.
 
-    The rejection is a parse error for invalid JSON and an invalid-request error for
-    JSON of the wrong shape.
+    The rejection is a parse error for anything that is not UTF-8 JSON this decoder can
+    read (malformed, invalid UTF-8 anywhere, nested too deeply) and an invalid-request
+    error for JSON of the wrong shape. It never raises for any input.
     """
     try:
-        return _DECODE_MESSAGE(body)
+        # msgspec checks the UTF-8 of the strings it decodes, not of the params it keeps
+        # raw for later: one check of the whole body makes any invalid byte a parse error
+        # of the message, as JSON-RPC asks, instead of a failure deep inside a method.
+        body.decode()
+        message = _DECODE_MESSAGE(body)
     except msgspec.ValidationError as exc:
         return _invalid_request(body, exc)
-    except msgspec.DecodeError as exc:
-        return Rejected(JsonRpcError(PARSE_ERROR, data={"problem": str(exc)}))
+    except DECODER_FAILURES as exc:
+        return Rejected(parse_error(exc))
+    if isinstance(message, Request):
+        return _structured_params(message)
+    return message
 
 
 def decode_entry(entry: Raw) -> Request | Rejected:
     """Decode one entry of a batch (already known to be well-formed JSON)."""
     try:
-        return _DECODE_REQUEST(entry)
+        request = _DECODE_REQUEST(entry)
     except msgspec.ValidationError as exc:
         return _invalid_request(entry, exc)
+    except DECODER_FAILURES as exc:  # nested deeper here than in the whole message
+        return Rejected(parse_error(exc))
+    return _structured_params(request)
+
+
+def _structured_params(request: Request) -> Request | Rejected:
+    """JSON-RPC 2.0: ``params``, when present, is an array or an object (else -32600)."""
+    raw = request.params
+    if not len(raw) or memoryview(raw)[:1].tobytes() in _STRUCTURED:
+        return request  # msgspec hands Raw over without leading whitespace
+    problem = "params must be an array or an object when present"
+    request_id = None if isinstance(request.id, UnsetType) else request.id
+    return Rejected(JsonRpcError(INVALID_REQUEST, data={"problem": problem}), request_id)
 
 
 def encode_result(request_id: RequestId, result: Any) -> bytes:
@@ -128,7 +172,10 @@ _FIELD_PROBLEMS = {
 def _invalid_request(body: bytes | Raw, exc: msgspec.ValidationError) -> Rejected:
     problem = str(exc)
     request_id: RequestId = None
-    value = _DECODE_ANY(body)
+    try:
+        value = _DECODE_ANY(body)
+    except DECODER_FAILURES:  # e.g. an id of 1e400 (ValidationError is a DecodeError)
+        value = None
     if isinstance(value, dict):
         # Answer with the caller's id when it is usable, so they can match the error.
         candidate = value.get("id")

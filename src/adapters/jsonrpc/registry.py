@@ -43,6 +43,8 @@ Handler = Callable[[Any, Any], Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
 
 DISCOVER = "rpc.discover"
+_SHOWN_NAME = 100  # characters of an unknown method's name echoed back
+_SHOWN_PROBLEM = 200  # characters of a refusal's problem written to the log
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,7 +171,7 @@ class MethodRegistry(Generic[Ctx]):
         if isinstance(message, Request):
             return await self._call(ctx, message)
         if isinstance(message, Rejected):
-            return encode_error(message.id, message.error)
+            return _refuse(message)
         if not message:
             problem = "a batch must not be empty"
             return encode_error(None, JsonRpcError(INVALID_REQUEST, data={"problem": problem}))
@@ -180,7 +182,7 @@ class MethodRegistry(Generic[Ctx]):
         for entry in message:
             request = decode_entry(entry)
             if isinstance(request, Rejected):
-                responses.append(encode_error(request.id, request.error))
+                responses.append(_refuse(request))
                 continue
             response = await self._call(ctx, request)
             if response is not None:
@@ -190,7 +192,9 @@ class MethodRegistry(Generic[Ctx]):
     async def _call(self, ctx: Ctx, request: Request) -> bytes | None:
         route = self._routes.get(request.method)
         if route is None:
-            error = JsonRpcError(METHOD_NOT_FOUND, data={"method": request.method})
+            name = request.method
+            shown = name if len(name) <= _SHOWN_NAME else name[:_SHOWN_NAME] + "…"
+            error = JsonRpcError(METHOD_NOT_FOUND, data={"method": shown})
         else:
             try:
                 if self._authorize is not None:
@@ -233,6 +237,16 @@ class MethodRegistry(Generic[Ctx]):
         self._routes[spec.name] = _Route(spec, decode_params)
         self._document = None
         self._encoded_document = None
+
+
+def _refuse(rejected: Rejected) -> bytes:
+    # A sender's mistake, not a fault here: one line at INFO, never a traceback.
+    error = rejected.error
+    problem = error.data.get("problem", "") if isinstance(error.data, dict) else ""
+    # %r: the problem may quote the sender's own text, newlines and escapes included.
+    logger.info("refused a JSON-RPC message: %s %s: %r", error.code.code, error.message,
+                str(problem)[:_SHOWN_PROBLEM])
+    return encode_error(rejected.id, error)
 
 
 def _internal(method: str) -> JsonRpcError:
