@@ -1,7 +1,14 @@
 """SQLite storage: the Storage port over one file, one writer with group commit (D-03)."""
 
 from ._writer import WriterStats
-from .errors import DuplicateKey, IntegrityViolation, MissingRow, StorageClosed, StorageError
+from .errors import (
+    DuplicateKey,
+    IntegrityViolation,
+    MissingRow,
+    StorageClosed,
+    StorageError,
+    ValueOutOfRange,
+)
 from .storage import SqliteStorage
 
 __all__ = [
@@ -11,5 +18,6 @@ __all__ = [
     "SqliteStorage",
     "StorageClosed",
     "StorageError",
+    "ValueOutOfRange",
     "WriterStats",
 ]

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from ._connection import ConnectionThread, Session
 from ._repositories import SqliteRepositories
-from .errors import translate
+from .errors import out_of_range, translate
 
 T = TypeVar("T")
 
@@ -46,6 +46,8 @@ class ReaderPool:
             return await reader.run(lambda s: _in_snapshot(work, s))
         except sqlite3.Error as exc:
             raise translate(exc) from exc
+        except OverflowError as exc:  # an integer beyond 64 bits bound to a query
+            raise out_of_range(exc) from exc
         finally:
             # Safe even if this task was cancelled mid-read: the reader's single thread
             # finishes that read before it starts the next one.

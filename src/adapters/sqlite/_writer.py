@@ -25,7 +25,7 @@ from typing import Any, TypeVar, cast
 
 from ._connection import ConnectionThread, Session
 from ._repositories import SqliteRepositories
-from .errors import StorageClosed, StorageError, translate
+from .errors import StorageClosed, StorageError, out_of_range, translate
 
 T = TypeVar("T")
 
@@ -51,8 +51,8 @@ class _Job:
 
 def _job_error(exc: Exception) -> Exception:
     """What the caller sees: its own exception, or the adapter error for a sqlite3 one."""
-    if isinstance(exc, sqlite3.Error):
-        error = translate(exc)
+    if isinstance(exc, sqlite3.Error | OverflowError):
+        error = translate(exc) if isinstance(exc, sqlite3.Error) else out_of_range(exc)
         error.__cause__ = exc
         return error
     return exc

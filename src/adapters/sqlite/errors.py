@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from ...domain.errors import InvalidInput
+
 
 class StorageError(Exception):
     """Root of every error the SQLite adapter raises."""
@@ -35,6 +37,23 @@ class DuplicateKey(IntegrityViolation):
 
 class MissingRow(IntegrityViolation):
     """An ``update`` of a row that does not exist, or a reference to one."""
+
+
+class ValueOutOfRange(StorageError, InvalidInput):
+    """A value SQLite cannot hold, such as an integer beyond signed 64 bits.
+
+    The wire types already refuse such values; this is the last line of defence for a
+    path that forgot to. It is the caller's mistake, so it is also the domain's
+    ``InvalidInput``: answered as invalid params, not as an internal error.
+    """
+
+    def __init__(self, problem: str) -> None:
+        InvalidInput.__init__(self, "params", problem)
+
+
+def out_of_range(exc: OverflowError) -> ValueOutOfRange:
+    """The error for a value the sqlite3 driver could not bind (it raises OverflowError)."""
+    return ValueOutOfRange(f"a value is outside what the database holds ({exc})")
 
 
 def translate(exc: sqlite3.Error) -> StorageError:
