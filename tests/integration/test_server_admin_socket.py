@@ -25,7 +25,7 @@ from .server_harness import (
 pytestmark = pytest.mark.anyio
 
 ADMIN, CUSTOMER = "127.0.0.61", "127.0.0.62"
-FORBIDDEN = -32002
+NO_METHOD = -32601
 
 
 async def test_the_admin_socket_is_for_the_owner_only(server: ServerProcess) -> None:
@@ -56,7 +56,7 @@ async def test_backup_writes_a_database_that_holds_the_tickets(server: ServerPro
     assert "exists" in err
 
 
-async def test_the_overlay_listener_refuses_operator_methods_even_to_admins(
+async def test_the_overlay_listener_has_no_operator_methods_even_for_admins(
         server: ServerProcess, tmp_path: Path) -> None:
     server.person("admin", ADMIN)
     target = tmp_path / "stolen.sqlite3"
@@ -66,9 +66,11 @@ async def test_the_overlay_listener_refuses_operator_methods_even_to_admins(
         links = await admin.error("admin.links")
         assert await admin.call("user.list") != []  # an admin device may manage users
 
-    assert (refused.code, links.code) == (FORBIDDEN, FORBIDDEN)
-    assert "admin socket" in refused.message
+    # Not "forbidden": on the overlay these methods do not exist (D-14).
+    assert (refused.code, links.code) == (NO_METHOD, NO_METHOD)
+    assert refused.data == {"method": "admin.backup"}
     assert not target.exists()
+    assert server.admin_call("admin.links") is not None  # the admin socket still has them
 
 
 async def test_cli_exit_codes(server: ServerProcess, tmp_path: Path) -> None:

@@ -19,6 +19,8 @@ DESIGN_METHODS = {
     "message.post", "message.list", "message.edit",
     "attachment.get", "presence.update", "presence.list", "events.subscribe",
 }
+OVERLAY_METHODS = DESIGN_METHODS | {
+    "rpc.discover", "user.people", "message.revisions", "events.unsubscribe"}
 ADMIN_METHODS = {"admin.links", "admin.expire_links", "admin.resend_link", "admin.backup"}
 
 
@@ -30,13 +32,31 @@ async def test_the_served_document_is_valid_openrpc_listing_every_method(
     names = [method["name"] for method in document["methods"]]
     assert meta_schema_errors(document) == []
     assert document["openrpc"].startswith("1.")
-    assert set(names) >= DESIGN_METHODS | ADMIN_METHODS | {"rpc.discover"}
+    assert set(names) == OVERLAY_METHODS
     assert len(names) == len(set(names))
     # The same check refuses a broken document, so the pass above means something.
     broken = copy.deepcopy(document)
     del broken["methods"][1]["params"]
     broken["methods"][2]["result"]["schema"] = {"type": "text"}
     assert len(meta_schema_errors(broken)) >= 2
+
+
+async def test_each_listener_lists_exactly_what_its_callers_can_call(
+        server: ServerProcess) -> None:
+    async with RpcClient(server, "127.0.0.41") as stranger:
+        overlay = await stranger.call("rpc.discover")
+    admin = server.admin_call("rpc.discover")
+
+    overlay_names = {method["name"] for method in overlay["methods"]}
+    admin_names = {method["name"] for method in admin["methods"]}
+    assert meta_schema_errors(admin) == []
+    assert admin_names == overlay_names | ADMIN_METHODS
+    assert not overlay_names & ADMIN_METHODS
+    assert not any("operator" in {t["name"] for t in m["tags"]} for m in overlay["methods"])
+    assert overlay["info"]["title"] != admin["info"]["title"]
+    # The methods both offer are described alike: one set of specs behind both.
+    shared = {m["name"]: m for m in admin["methods"] if m["name"] in overlay_names}
+    assert {m["name"]: m for m in overlay["methods"]} == shared
 
 
 async def test_the_document_tells_how_to_transfer_attachments(server: ServerProcess) -> None:

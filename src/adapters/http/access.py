@@ -19,7 +19,7 @@ OPERATOR_TAG = "operator"
 
 
 class MethodGate:
-    """``authorize`` hook of the server registry."""
+    """``authorize`` hook of both server registries (overlay and admin socket)."""
 
     def __init__(self, clock: Clock, writes: Limit = WRITES_PER_DEVICE) -> None:
         self._clock = clock
@@ -30,6 +30,8 @@ class MethodGate:
         if spec.public:
             return
         who: CallerIdentity = require_bound(ctx.caller)
+        # The overlay registry holds no operator method (D-14): this refusal is the second
+        # line, should one ever be registered where a device could reach it.
         if OPERATOR_TAG in spec.tags and who != OperatorBoundary.OPERATOR:
             raise Forbidden(f"{spec.name} works only on the server's admin socket")
         if WRITE_TAG in spec.tags:

@@ -1,7 +1,7 @@
-"""The hero_assistance server API: wire types, conversions and the method registry."""
+"""The hero_assistance server API: wire types, conversions and the method registries."""
 
 from .context import EventSubscriptions, RequestContext
-from .registry import build_server_registry
+from .registry import build_admin_registry, build_server_registry
 from .services import ServerInfo, ServerServices
 
 __all__ = [
@@ -9,5 +9,6 @@ __all__ = [
     "RequestContext",
     "ServerInfo",
     "ServerServices",
+    "build_admin_registry",
     "build_server_registry",
 ]

@@ -1,4 +1,10 @@
-"""The server's method registry: every method of DESIGN section 5, one instance per app."""
+"""The server's method registries: every method of DESIGN section 5, one per listener.
+
+Each listener publishes, in its own ``rpc.discover``, exactly what a caller on it can
+call (D-14): the overlay registry holds the methods of DESIGN section 5; the admin
+socket's registry holds the same methods, built from the same code and wire types,
+and the composition root adds the operator's methods to it alone.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +16,42 @@ from .context import RequestContext
 from .services import ServerInfo, ServerServices
 
 TITLE = "hero_assistance project server"
+ADMIN_TITLE = "hero_assistance project server: admin socket"
+_ABOUT = ("Support tickets, threaded messages, attachments, presence and live events of one "
+          "project. ")
 
 
 def build_server_registry(
     services: ServerServices, info: ServerInfo, *,
     authorize: Callable[[RequestContext, MethodSpec], None],
 ) -> MethodRegistry[RequestContext]:
-    """A registry with every server method bound to ``services``."""
+    """The overlay listener's registry: every server method bound to ``services``."""
     reg: MethodRegistry[RequestContext] = MethodRegistry(
         title=TITLE, version=info.version, authorize=authorize,
-        description="Support tickets, threaded messages, attachments, presence and live "
-        "events of one project. The caller is the device whose overlay address opened the "
+        description=_ABOUT + "The caller is the device whose overlay address opened the "
         "connection; unbound devices may call only rpc.discover, project.info and auth.*.",
     )
+    _register_methods(reg, services, info)
+    return reg
+
+
+def build_admin_registry(
+    services: ServerServices, info: ServerInfo, *,
+    authorize: Callable[[RequestContext, MethodSpec], None],
+) -> MethodRegistry[RequestContext]:
+    """The admin socket's registry: the same methods, for the operator to add its own to."""
+    reg: MethodRegistry[RequestContext] = MethodRegistry(
+        title=ADMIN_TITLE, version=info.version, authorize=authorize,
+        description=_ABOUT + "This is the admin socket (a 0600 Unix socket in the data "
+        "directory): every caller is the operator, an admin that belongs to no user, and "
+        "the operator's own methods (admin.*) are served here and nowhere else.",
+    )
+    _register_methods(reg, services, info)
+    return reg
+
+
+def _register_methods(reg: MethodRegistry[RequestContext], services: ServerServices,
+                      info: ServerInfo) -> None:
     _identity_methods.register(reg, services, info)
     _ticket_methods.register(reg, services)
     _conversation_methods.register(reg, services)
-    return reg

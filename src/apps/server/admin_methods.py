@@ -1,12 +1,14 @@
-"""Methods only the operator (the admin socket) may call."""
+"""Methods only the operator may call: registered on the admin socket's registry alone."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 import anyio
 import anyio.to_thread
+from msgspec import Meta
 
 from ...adapters.http.access import OPERATOR_TAG
 from ...adapters.jsonrpc import (
@@ -26,7 +28,7 @@ from ...domain.magic_links import MagicLink
 class BackupParams(wire.Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Where to write the backup (an absolute path on the server's host)."""
 
-    path: str
+    path: Annotated[str, Meta(min_length=1, max_length=4096)]
 
 
 class BackupResult(wire.View, frozen=True, kw_only=True):
@@ -52,7 +54,7 @@ class LinkView(wire.View, frozen=True, kw_only=True):
 class ExpireLinksParams(wire.Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Whose pending links to withdraw."""
 
-    email: str
+    email: wire.Email
 
 
 class ResendLinkParams(wire.Params, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -33,5 +33,5 @@ def install_probes(container: ServerContainer, config: ServerConfig) -> None:
         raise ConfigError("--benchmark works only with the loopback overlay")
     _log.warning(WARNING)
     sinks = BroadcastSinks()
-    register_listen(container.registry(), sinks)
+    register_listen(container.overlay_registry(), sinks)
     container.overlay_app.add_kwargs(extra_routes=probe_routes(build_probe_registry(sinks)))

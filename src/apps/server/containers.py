@@ -17,7 +17,12 @@ from ...adapters.http import OperatorBoundary, OverlayBoundary, build_app
 from ...adapters.http.access import MethodGate
 from ...adapters.images import PillowDecoder
 from ...adapters.live import EventHub
-from ...adapters.support_rpc import ServerInfo, ServerServices, build_server_registry
+from ...adapters.support_rpc import (
+    ServerInfo,
+    ServerServices,
+    build_admin_registry,
+    build_server_registry,
+)
 from ...adapters.system import SystemClock, SystemSecrets
 from ...domain.ports import Mailer, Overlay, Storage
 from ...domain.ratelimit import Limit
@@ -73,14 +78,18 @@ class ServerContainer(containers.DeclarativeContainer):
         hub=hub,
     )
     gate = providers.Singleton(MethodGate, clock=clock, writes=write_limit)
-    registry = providers.Singleton(build_server_registry, services, info, authorize=gate)
+    # One registry per listener, so each rpc.discover lists what its callers can call;
+    # the runtime adds the operator's methods to the admin socket's registry only (D-14).
+    overlay_registry = providers.Singleton(build_server_registry, services, info,
+                                           authorize=gate)
+    admin_registry = providers.Singleton(build_admin_registry, services, info, authorize=gate)
 
     overlay_app = providers.Singleton(
-        build_app, registry=registry,
+        build_app, registry=overlay_registry,
         boundary=providers.Singleton(OverlayBoundary, overlay=overlay, accounts=accounts),
         hub=hub, feed=feed, attachments=attachments, presence=presence, devices=devices,
     )
     admin_app = providers.Singleton(
-        build_app, registry=registry, boundary=providers.Singleton(OperatorBoundary),
+        build_app, registry=admin_registry, boundary=providers.Singleton(OperatorBoundary),
         hub=hub, feed=feed, attachments=attachments, presence=presence, devices=devices,
     )

@@ -126,7 +126,7 @@ async def serve(data_dir: Path, config: ServerConfig, *,
     socket_path = data_dir / ADMIN_SOCKET
     try:
         container.check_dependencies()
-        register_admin_methods(container.registry(), storage, container.services())
+        register_admin_methods(container.admin_registry(), storage, container.services())
         if benchmark:
             install_probes(container, config)
         container.settings().set(await container.accounts().project_settings())
