@@ -15,7 +15,7 @@ from litestar.types import WebSocketDisconnectEvent, WebSocketReceiveEvent
 from ...domain.errors import DomainError
 from ...domain.identity import CallerIdentity
 from ...domain.services import EventFeed, PresenceBoard
-from ..jsonrpc import MethodRegistry
+from ..jsonrpc import INTERNAL_ERROR, JsonRpcError, MethodRegistry, encode_error
 from ..live import EventHub
 from ..support_rpc.context import RequestContext
 from ._common import JSON, AnyRequest, AnySocket, Identify, peer_host, refusal
@@ -97,12 +97,25 @@ async def _serve(socket: AnySocket, session: SocketSession,
         except DomainError as exc:
             session.drop(exc.message)
             return
-        answer = await registry.handle(
-            RequestContext(caller=session.caller, subscriptions=session), data
-        )
+        answer = await _answer(registry, RequestContext(caller=session.caller,
+                                                        subscriptions=session), data)
         if answer is not None:
             session.send(answer.decode())
         session.release_streams()
+
+
+async def _answer(registry: MethodRegistry[RequestContext], ctx: RequestContext,
+                  data: bytes) -> bytes | None:
+    """The registry's answer; a fault of ours costs this message, never the socket.
+
+    ``handle`` answers every input on its own; should a bug still escape it, the
+    socket and its subscriptions stay and the sender learns only "internal error".
+    """
+    try:
+        return await registry.handle(ctx, data)
+    except Exception:  # noqa: BLE001 - logged with its traceback: a real fault
+        _log.exception("a WebSocket message could not be answered")
+        return encode_error(None, JsonRpcError(INTERNAL_ERROR))
 
 
 async def _receive_frame(socket: AnySocket) -> bytes | None:
