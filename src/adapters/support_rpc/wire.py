@@ -20,7 +20,18 @@ from ...domain.messages import Visibility
 from ...domain.presence import PresenceState
 from ...domain.tickets import Priority, TicketStatus
 
-Id = Annotated[int, Meta(ge=1, description="a positive integer id")]
+INT64_MAX = 2**63 - 1
+"""The largest integer the database holds: every integer a caller sends stays within it."""
+
+Id = Annotated[int, Meta(ge=1, le=INT64_MAX, description="a positive integer id")]
+Seq = Annotated[int, Meta(ge=0, le=INT64_MAX,
+                          description="an event sequence number (0: before the first event)")]
+AfterId = Annotated[int, Meta(ge=0, le=INT64_MAX, description="a message id (0: from the start)")]
+DeviceAddress = Annotated[str, Meta(min_length=1, max_length=64,
+                                    description="a device's overlay address",
+                                    examples=["400:8f3a::1"])]
+Cursor = Annotated[str, Meta(max_length=64, description="a next_cursor this server handed out")]
+SubscriptionId = Annotated[str, Meta(min_length=1, max_length=64)]
 Email = Annotated[str, Meta(min_length=3, max_length=254, examples=["ada@example.com"])]
 Sha256 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$", description="sha256 hex of the bytes")]
 
@@ -113,14 +124,14 @@ class DeviceListParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=
 class DeviceRenameParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A new label for a device."""
 
-    address: str
+    address: DeviceAddress
     label: Annotated[str, Meta(min_length=1, max_length=60)]
 
 
 class DeviceRevokeParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Unbind a device."""
 
-    address: str
+    address: DeviceAddress
 
 
 class UserEnrollParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -204,7 +215,7 @@ class TicketListParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=
     tag: str | None = None
     query: Annotated[str, Meta(max_length=200)] = ""
     order: TicketOrder | None = None
-    cursor: str | None = None
+    cursor: Cursor | None = None
     limit: Annotated[int, Meta(ge=1, le=200)] | None = None
 
 
@@ -260,7 +271,7 @@ class MessageListParams(Params, frozen=True, kw_only=True, forbid_unknown_fields
     """Messages of a ticket, oldest first, after ``after_id``."""
 
     ticket_id: Id
-    after_id: Annotated[int, Meta(ge=0)] = 0
+    after_id: AfterId = 0
     limit: Annotated[int, Meta(ge=1, le=500)] = 200
 
 
@@ -346,7 +357,7 @@ class EventView(View, frozen=True, kw_only=True):
 class SubscribeParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Subscribe on the WebSocket: replay after ``since``, then live events."""
 
-    since: Annotated[int, Meta(ge=0)] | None = None
+    since: Seq | None = None
     ticket_ids: Annotated[list[Id], Meta(max_length=500)] | None = None
     kinds: list[EventKind] | None = None
 
@@ -361,4 +372,4 @@ class SubscribeResult(View, frozen=True, kw_only=True):
 class UnsubscribeParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Which stream to stop."""
 
-    subscription: str
+    subscription: SubscriptionId

@@ -88,7 +88,7 @@ class FollowParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True
     address: Annotated[str, Meta(min_length=1, max_length=200,
                                  examples=["http://[400::1]:7330", "127.0.0.5:7331"])]
     label: Label | None = None
-    since: Annotated[int, Meta(ge=0)] | None = None
+    since: wire.Seq | None = None
 
 
 class UnfollowParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -141,7 +141,7 @@ class MarkReadParams(OnProject, frozen=True, kw_only=True, forbid_unknown_fields
     """The user has read ``ticket_id`` up to ``message_id``."""
 
     ticket_id: wire.Id
-    message_id: Annotated[int, Meta(ge=0)]
+    message_id: Annotated[int, Meta(ge=0, le=wire.INT64_MAX)]
 
 
 # -- server methods on one project --------------------------------------------------
@@ -354,8 +354,8 @@ class SubscribeParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=T
     asks for ``client.state`` notifications too.
     """
 
-    since: Annotated[int, Meta(ge=0)] | None = None
-    epoch: str | None = None
+    since: Annotated[int, Meta(ge=0, le=wire.INT64_MAX)] | None = None
+    epoch: Annotated[str, Meta(max_length=64)] | None = None
     projects: list[Label] | None = None
     kinds: list[EventKind] | None = None
     states: bool = True
@@ -398,7 +398,7 @@ class SubscribeResult(wire.View, frozen=True, kw_only=True):
 class UnsubscribeParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Which stream to stop."""
 
-    subscription: str
+    subscription: wire.SubscriptionId
 
 
 class EventNotification(wire.View, frozen=True, kw_only=True):
