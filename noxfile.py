@@ -36,7 +36,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit, contract, integration and end-to-end tests.
+    """Unit, contract, integration, the bounded fuzzing run and end-to-end tests.
 
     The end-to-end tests make Linux network namespaces: they need root and iproute2
     (``scripts/test.sh`` installs it when missing) and skip, saying why, without them.
@@ -46,8 +46,8 @@ def tests(session: nox.Session) -> None:
     purpose, since an empty run means the suite was lost, not that all is well.
     """
     session.run(
-        "pytest", "tests/unit", "tests/contract", "tests/integration", "tests/e2e",
-        *session.posargs,
+        "pytest", "tests/unit", "tests/contract", "tests/integration", "tests/fuzz",
+        "tests/e2e", *session.posargs,
     )
 
 
@@ -71,6 +71,20 @@ def bench(session: nox.Session) -> None:
     if importlib.util.find_spec("matplotlib") is None:
         session.run(sys.executable, "-m", "pip", "install", "--quiet", "-e", ".[bench]")
     session.run(sys.executable, "scripts/bench.py", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The adversarial suite with a large budget against a fresh server (``tests/fuzz``).
+
+    Not a default session (``tests`` runs a bounded number of examples). Generates
+    requests from the server's own ``rpc.discover`` document, sends them over HTTP and
+    WebSocket as four kinds of caller, and prints what it tried and what it found.
+    ``nox -s fuzz -- --requests 50000``; or ``HERO_FUZZ_REQUESTS``; ``HERO_FUZZ_SEED``
+    replays a run. Fails if any request got a 5xx or -32603, a socket was torn down,
+    the log shows a traceback, or the server stopped answering.
+    """
+    session.run(sys.executable, "-m", "tests.fuzz", *session.posargs)
 
 
 CHROMIUM = Path("/usr/bin/chromium")
