@@ -99,3 +99,34 @@ async def test_subscriptions_end_with_their_connection(service: UnixSocketServic
     with anyio.fail_after(5):  # the service notices the closed connection
         while service.fanout.session_count:  # noqa: ASYNC110 - nothing to wait on but the count
             await anyio.sleep(0.01)
+
+
+async def test_hostile_lines_are_answered_and_the_connection_stays(
+        service: UnixSocketService, caplog: pytest.LogCaptureFixture) -> None:
+    lines = [
+        b"[" * 5000 + b"]" * 5000,
+        b'{"jsonrpc":"2.0","id":1e400,"method":"client.projects"}',
+        b'{"jsonrpc":"2.0","id":2,"method":"client.projects","params":{"wait":1e400}}',
+        (b'{"jsonrpc":"2.0","id":3,"method":"ticket.get","params":{"project":"a",'
+        b'"ticket_id":18446744073709551616}}'),
+        b'{"jsonrpc":"2.0","id":4,"method":"ticket.create","params":{"subject":"\xff"}}',
+        b'{"jsonrpc":"2.0","id":5,"method":"client.projects","params":"x"}',
+        b"\xef\xbb\xbf\x00\x00\x00",
+    ]
+    reader, writer = await asyncio.open_unix_connection(str(service.path))
+    try:
+        for line in lines:
+            writer.write(line + b"\n")
+        await writer.drain()
+        with anyio.fail_after(10):
+            answers = [json.loads(await reader.readline()) for _ in lines]
+        writer.write(b'{"jsonrpc":"2.0","id":"after","method":"client.projects"}\n')
+        with anyio.fail_after(10):
+            after = json.loads(await reader.readline())
+    finally:
+        writer.close()
+
+    codes = sorted(answer["error"]["code"] for answer in answers)
+    assert codes == sorted([-32700, -32600, -32602, -32602, -32700, -32600, -32700])
+    assert after == {"jsonrpc": "2.0", "id": "after", "result": []}
+    assert not [r for r in caplog.records if r.exc_info]

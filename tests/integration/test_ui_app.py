@@ -209,3 +209,39 @@ async def test_a_one_project_tab_serves_only_that_project(
         other = await tab.http.post("/attachments/globex", content=_png(),
                                     headers={"content-type": "image/png"})
         assert other.status_code == 404
+
+
+HOSTILE = [
+    b"[" * 5000 + b"]" * 5000,
+    b'{"jsonrpc":"2.0","id":1e400,"method":"client.projects"}',
+    b'{"jsonrpc":"2.0","id":[1],"method":"client.projects"}',
+    (b'{"jsonrpc":"2.0","id":2,"method":"ticket.get","params":{"project":"acme",'
+    b'"ticket_id":18446744073709551616}}'),
+    (b'{"jsonrpc":"2.0","id":3,"method":"ticket.create","params":{"project":"acme",'
+    b'"subject":"\xff"}}'),
+    b'{"jsonrpc":"2.0","id":4,"method":"ticket.list","params":7}',
+]
+
+
+@pytest.mark.parametrize("scoped", [False, True], ids=["all-projects", "one-project"])
+async def test_hostile_messages_get_errors_and_the_tab_socket_stays(
+        server: ServerProcess, customer: Person, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture, scoped: bool) -> None:
+    settings = {"project": PROJECT} if scoped else {}
+    async with running_tab(server, customer, tmp_path, **settings) as tab:
+        posted = [await tab.http.post("/rpc", content=body,
+                                      headers={"content-type": "application/json"})
+                  for body in HOSTILE]
+        async with tab.socket() as socket:
+            for body in HOSTILE:
+                try:
+                    await socket.send(body.decode())
+                except UnicodeDecodeError:
+                    await socket.send(body)
+                frame = await _frames_until(socket, lambda f: "method" not in f)
+                assert frame["error"]["code"] != -32603, frame
+            assert (await tab.call("client.projects"))[0]["label"] == PROJECT
+
+    assert [r.status_code for r in posted] == [200] * len(HOSTILE)
+    assert all(r.json()["error"]["code"] in (-32700, -32600, -32602) for r in posted)
+    assert not [r for r in caplog.records if r.exc_info]

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from hero_assistance.adapters.jsonrpc import MethodRegistry
+from hero_assistance.apps.client.client import SupportClient
+from hero_assistance.apps.client.overlay import LoopbackDeviceOverlay
+from hero_assistance.apps.client.service import ClientContext, build_client_registry
 from hero_assistance.apps.client.ui.scope import ProjectScope
 
 pytestmark = pytest.mark.anyio
@@ -104,3 +112,73 @@ async def test_what_is_not_json_goes_through_for_the_registry_to_answer() -> Non
     assert received == [b"{not json"]
     assert raw is not None
     assert b"-32700" in raw
+
+
+async def test_positional_params_cannot_name_another_project() -> None:
+    service = Service()
+    scope = ProjectScope("acme")
+
+    # ProjectTicketRef's fields are (ticket_id, project): by position, "globex" would
+    # be the project, where the scope does not look.
+    answer = await _send(scope, service, _call("ticket.get", [1, "globex"]))
+    listed = await _send(scope, service, _call("ticket.list", ["globex"]))
+
+    assert answer["error"]["code"] == listed["error"]["code"] == -32602
+    assert answer["error"]["data"] == {"field": "params", "problem": "give params by name"}
+    assert service.received == []
+
+
+# -- hostile input through the scope and the real registry: answered, never raised ---------
+
+@pytest.fixture
+async def registry(tmp_path: Path) -> AsyncIterator[MethodRegistry[ClientContext]]:
+    """The client service's own registry, following nothing."""
+    async with SupportClient(LoopbackDeviceOverlay("127.0.72.1"), config_dir=tmp_path) as client:
+        yield build_client_registry(client)
+
+
+async def _through(registry: MethodRegistry[ClientContext], body: bytes) -> Any:
+    async def answer(message: bytes) -> bytes | None:
+        return await registry.handle(ClientContext(), message)
+
+    raw = await ProjectScope("acme").handle(body, answer)
+    return None if raw is None else msgspec.json.decode(raw)
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    (b"[" * 5000 + b"]" * 5000, -32700),
+    (b'{"jsonrpc":"2.0","id":1,"method":"client.projects","params":{"wait":1e400}}', -32602),
+    (b'{"jsonrpc":"2.0","id":1e400,"method":"client.projects"}', -32600),
+    (b'{"jsonrpc":"2.0","id":[1],"method":"client.projects"}', -32600),
+    (b'{"jsonrpc":"2.0","id":{"a":1},"method":"client.inbox"}', -32600),
+    (b'{"jsonrpc":"2.0","id":1,"method":"ticket.list","params":5}', -32600),
+    ((b'{"jsonrpc":"2.0","id":1,"method":"ticket.get","params":{"project":"acme",'
+     b'"ticket_id":18446744073709551616}}'), -32602),
+    (b'{"jsonrpc":"2.0","id":1,"method":"ticket.create","params":{"subject":"\xff"}}', -32700),
+], ids=["nested", "1e400-param", "1e400-id", "list-id", "object-id", "scalar-params",
+        "big-id", "invalid-utf8"])
+async def test_hostile_messages_are_answered_through_the_scope(
+        registry: MethodRegistry[ClientContext], body: bytes, code: int) -> None:
+    answer = await _through(registry, body)
+
+    assert answer["error"]["code"] == code, answer
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10)
+_ENTRY = st.fixed_dictionaries({"jsonrpc": st.just("2.0"), "method": st.sampled_from(
+    ["client.projects", "client.inbox", "ticket.list", "ticket.get", "events.subscribe",
+     "client.follow", "nope"])}, optional={"id": _JSON, "params": _JSON})
+
+
+@given(message=st.one_of(_ENTRY, st.lists(_ENTRY, max_size=4), _JSON))
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+async def test_any_json_through_the_scope_is_answered_without_an_internal_error(
+        registry: MethodRegistry[ClientContext], message: Any) -> None:
+    answer = await _through(registry, msgspec.json.encode(message))
+
+    for one in answer if isinstance(answer, list) else [answer] if answer else []:
+        assert "result" in one or one["error"]["code"] != -32603, one

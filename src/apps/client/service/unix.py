@@ -19,7 +19,7 @@ from pathlib import Path
 
 import platformdirs
 
-from ....adapters.jsonrpc import MethodRegistry
+from ....adapters.jsonrpc import INTERNAL_ERROR, JsonRpcError, MethodRegistry, encode_error
 from ....adapters.serving import listening_unix
 from ..followed import APP_NAME
 from .session import ClientContext, EventFanout
@@ -175,10 +175,13 @@ class _Connection:
     async def _answer(self, line: bytes) -> None:
         try:
             response = await self._registry.handle(self._context, line)
-            if response is not None:
-                self._send(response)
+        except Exception:  # noqa: BLE001 - a fault of ours costs this line, not the connection
+            _log.exception("a client service message could not be answered")
+            response = encode_error(None, JsonRpcError(INTERNAL_ERROR))
         finally:
             self._gate.release()
+        if response is not None:
+            self._send(response)
 
     def _send(self, message: bytes) -> None:
         if self._dropped:

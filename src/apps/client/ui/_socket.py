@@ -17,6 +17,7 @@ from litestar import WebSocket
 from litestar.datastructures import State
 from litestar.types import WebSocketDisconnectEvent, WebSocketReceiveEvent
 
+from ....adapters.jsonrpc import INTERNAL_ERROR, JsonRpcError, encode_error
 from ..service import ClientContext, EventFanout
 from .presence import TabPresence
 
@@ -87,10 +88,13 @@ class TabSocket:
     async def _call(self, data: bytes) -> None:
         try:
             response = await self._answer(self._context, data)
-            if response is not None:
-                self._send(response)
+        except Exception:  # noqa: BLE001 - a fault of ours costs this message, not the tab
+            _log.exception("a Support tab message could not be answered")
+            response = encode_error(None, JsonRpcError(INTERNAL_ERROR))
         finally:
             self._gate.release()
+        if response is not None:
+            self._send(response)
 
     async def _forget(self, message: bytes) -> None:
         await self._answer(ClientContext(), message)

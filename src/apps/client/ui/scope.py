@@ -14,7 +14,14 @@ from typing import Any
 
 import msgspec
 
-from ....adapters.jsonrpc import FORBIDDEN, NOT_FOUND, JsonRpcError, encode_error
+from ....adapters.jsonrpc import (
+    FORBIDDEN,
+    INVALID_PARAMS,
+    NOT_FOUND,
+    JsonRpcError,
+    encode_error,
+)
+from ....adapters.jsonrpc.protocol import DECODER_FAILURES
 
 Handle = Callable[[bytes], Awaitable[bytes | None]]
 """Answers one JSON-RPC message (the registry with its context bound)."""
@@ -39,7 +46,7 @@ class ProjectScope:
         """Rewrite ``message``, have ``answer`` answer it, narrow the answer."""
         try:
             decoded = _decode(message)
-        except msgspec.DecodeError:
+        except DECODER_FAILURES:  # not JSON this decoder reads: nested too deep, 1e400…
             return await answer(message)  # the registry says what is wrong with it
         batch = isinstance(decoded, list)
         entries = decoded if batch else [decoded]
@@ -55,7 +62,8 @@ class ProjectScope:
                 if "id" in entry:
                     refusals.append(encode_error(entry["id"], error))
                 continue
-            if entry["method"] in ("client.projects", "client.inbox") and "id" in entry:
+            if entry["method"] in ("client.projects", "client.inbox") and isinstance(
+                    entry.get("id"), str | int):  # other ids are refused by the registry
                 narrow[entry["id"]] = entry["method"]
             passed.append(entry)
         responses: list[Any] = [_decode(r) for r in refusals]
@@ -75,11 +83,15 @@ class ProjectScope:
         if method in _REFUSED_METHODS:
             return JsonRpcError(FORBIDDEN, f"this Support tab serves only the project "
                                 f"{self.label!r}; follow projects with the client's CLI")
+        if isinstance(params, list):
+            # Positional params would name the project where this scope does not look.
+            return JsonRpcError(INVALID_PARAMS, "params: this Support tab takes params by "
+                                "name", {"field": "params", "problem": "give params by name"})
+        if params is None and "params" not in entry and (
+                method in _AGGREGATED or method == "events.subscribe"):
+            entry["params"] = params = {}
         if not isinstance(params, dict):
-            if method in _AGGREGATED or method == "events.subscribe":
-                entry["params"] = params = {}
-            else:
-                return None
+            return None  # absent, or not params at all: the registry answers for itself
         project = params.get("project")
         if isinstance(project, str) and not self.allows(project):
             return JsonRpcError(NOT_FOUND, f"this Support tab serves only the project "
@@ -96,7 +108,8 @@ class ProjectScope:
         return None
 
     def _narrow(self, response: Any, narrow: dict[Any, str]) -> Any:
-        if not isinstance(response, dict) or response.get("id") not in narrow:
+        if not isinstance(response, dict) or not isinstance(response.get("id"), str | int) \
+                or response["id"] not in narrow:
             return response
         result = response.get("result")
         if narrow[response["id"]] == "client.projects" and isinstance(result, list):
