@@ -40,7 +40,7 @@ def rpc_routes(identify: Identify, registry: MethodRegistry[RequestContext], *,
             return Response(b"", status_code=403)
         except DomainError as exc:
             return refusal(exc, rpc=True)
-        answer = await registry.handle(RequestContext(caller=caller), await request.body())
+        answer = await _answer(registry, RequestContext(caller=caller), await request.body())
         if answer is None:
             return Response(b"", status_code=HTTP_204_NO_CONTENT)
         return Response(answer, media_type=JSON)
@@ -106,15 +106,16 @@ async def _serve(socket: AnySocket, session: SocketSession,
 
 async def _answer(registry: MethodRegistry[RequestContext], ctx: RequestContext,
                   data: bytes) -> bytes | None:
-    """The registry's answer; a fault of ours costs this message, never the socket.
+    """The registry's answer; a fault of ours costs this message, never the connection.
 
-    ``handle`` answers every input on its own; should a bug still escape it, the
-    socket and its subscriptions stay and the sender learns only "internal error".
+    ``handle`` answers every input on its own; should a bug still escape it, a socket
+    and its subscriptions stay, a POST gets a JSON-RPC error rather than Litestar's
+    bare 500, and the sender learns only "internal error".
     """
     try:
         return await registry.handle(ctx, data)
     except Exception:  # noqa: BLE001 - logged with its traceback: a real fault
-        _log.exception("a WebSocket message could not be answered")
+        _log.exception("a JSON-RPC message could not be answered")
         return encode_error(None, JsonRpcError(INTERNAL_ERROR))
 
 
