@@ -444,3 +444,42 @@ async def _next_answer(socket: Any) -> bytes:
             data = raw if isinstance(raw, bytes) else raw.encode()
             if b'"events.event"' not in data[:64]:
                 return data
+
+
+def _masked_frame(opcode: int, payload: bytes) -> bytes:
+    """One client frame, built by hand: no client library sends a text frame that is not
+    UTF-8, which is exactly what this test needs."""
+    mask = b"\x11\x22\x33\x44"
+    assert len(payload) < 126
+    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked
+
+
+async def test_a_text_frame_that_is_not_utf8_closes_with_1007_and_one_log_line(
+        server: ServerProcess, customer_address: str) -> None:
+    logged = len(server.log())
+    stream = await anyio.connect_tcp("127.0.0.1", server.port, local_host=customer_address)
+    async with stream:
+        await stream.send(b"GET /rpc HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                          b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        with anyio.fail_after(10):
+            handshake = b""
+            while b"\r\n\r\n" not in handshake:
+                handshake += await stream.receive()
+            assert handshake.startswith(b"HTTP/1.1 101")
+            await stream.send(_masked_frame(0x1, b'{"jsonrpc":"2.0","id":1,"x":"\xff"}'))
+            close = handshake.split(b"\r\n\r\n", 1)[1]
+            while len(close) < 4:
+                close += await stream.receive()
+
+    assert close[0] == 0x88  # a close frame, code 1007: invalid frame payload data
+    assert int.from_bytes(close[2:4], "big") == 1007
+    log = server.log()[logged:]
+    with anyio.fail_after(5):
+        while "Invalid UTF-8" not in log:
+            await anyio.sleep(0.05)
+            log = server.log()[logged:]
+    assert "Traceback" not in log
+    assert [line.split(" - ")[0] for line in log.splitlines() if "Invalid UTF-8" in line] == [
+        "WARNING"]
