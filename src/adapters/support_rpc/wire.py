@@ -18,7 +18,13 @@ from ...domain.identity import Role, UserStatus
 from ...domain.listing import TicketOrder
 from ...domain.messages import Visibility
 from ...domain.presence import PresenceState
-from ...domain.tickets import Priority, TicketStatus
+from ...domain.tickets import (
+    MAX_BODY_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    Priority,
+    TicketStatus,
+)
 
 INT64_MAX = 2**63 - 1
 """The largest integer the database holds: every integer a caller sends stays within it."""
@@ -32,6 +38,11 @@ DeviceAddress = Annotated[str, Meta(min_length=1, max_length=64,
                                     examples=["400:8f3a::1"])]
 Cursor = Annotated[str, Meta(max_length=64, description="a next_cursor this server handed out")]
 SubscriptionId = Annotated[str, Meta(min_length=1, max_length=64)]
+Body = Annotated[str, Meta(description=f"at most {MAX_BODY_LENGTH} characters; longer is "
+                           "refused with -32007 TooLarge")]
+Tag = Annotated[str, Meta(description=f"letters, digits, '_', '.', '-'; at most "
+                          f"{MAX_TAG_LENGTH} characters (else -32602)")]
+Tags = Annotated[list[Tag], Meta(description=f"at most {MAX_TAGS} distinct tags")]
 Email = Annotated[str, Meta(min_length=3, max_length=254, examples=["ada@example.com"])]
 Sha256 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$", description="sha256 hex of the bytes")]
 
@@ -192,9 +203,9 @@ class TicketCreateParams(Params, frozen=True, kw_only=True, forbid_unknown_field
     """A new ticket."""
 
     subject: Annotated[str, Meta(min_length=1, max_length=200)]
-    body: str = ""
+    body: Body = ""
     priority: Priority = Priority.NORMAL
-    tags: list[str] = []
+    tags: Tags = []
     requester_id: Id | None = None
 
 
@@ -212,7 +223,7 @@ class TicketListParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=
     assignee_id: Id | None = None
     unassigned: bool = False
     requester_id: Id | None = None
-    tag: str | None = None
+    tag: Tag | None = None
     query: Annotated[str, Meta(max_length=200)] = ""
     order: TicketOrder | None = None
     cursor: Cursor | None = None
@@ -226,7 +237,7 @@ class TicketUpdateParams(Params, frozen=True, kw_only=True, forbid_unknown_field
     status: TicketStatus | UnsetType = UNSET
     priority: Priority | UnsetType = UNSET
     assignee_id: Id | UnsetType | None = UNSET
-    tags: list[str] | UnsetType = UNSET
+    tags: Tags | UnsetType = UNSET
     subject: Annotated[str, Meta(min_length=1, max_length=200)] | UnsetType = UNSET
 
 
@@ -261,7 +272,7 @@ class MessagePostParams(Params, frozen=True, kw_only=True, forbid_unknown_fields
     """A reply, or for staff an internal note."""
 
     ticket_id: Id
-    body: str = ""
+    body: Body = ""
     parent_id: Id | None = None
     visibility: Visibility = Visibility.PUBLIC
     attachments: Annotated[list[Sha256], Meta(max_length=10)] = []
@@ -279,7 +290,7 @@ class MessageEditParams(Params, frozen=True, kw_only=True, forbid_unknown_fields
     """New text for a message."""
 
     message_id: Id
-    body: str
+    body: Body
 
 
 class MessageRef(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
