@@ -107,10 +107,21 @@ def messages(document: Mapping[str, Any], protected: Protected = Protected()
     uniformly (hypothesis would favour the first of each list); hypothesis draws the
     values inside, where its taste for edge cases pays.
     """
-    shapes = {shape.name: shape for shape in method_shapes(dict(document))}
-    valid = {name: from_schema(shape.params, shape.params["definitions"])
-             for name, shape in shapes.items()}
-    return _message(shapes, valid, protected, batch=True)
+    return _message(_Methods(document, protected), batch=True)
+
+
+class _Methods:
+    """What the generator needs of a document; short to print in hypothesis' reports."""
+
+    def __init__(self, document: Mapping[str, Any], protected: Protected) -> None:
+        self.shapes = {shape.name: shape for shape in method_shapes(dict(document))}
+        self.names = sorted(self.shapes)
+        self.valid = {name: from_schema(shape.params, shape.params["definitions"])
+                      for name, shape in self.shapes.items()}
+        self.protected = protected
+
+    def __repr__(self) -> str:
+        return f"<the {len(self.names)} methods of the served document>"
 
 
 def uniform() -> st.SearchStrategy[random.Random]:
@@ -123,26 +134,23 @@ _SHAPELESS = frozenset({"wrong-type", "missing-field", "huge-string", "unicode",
 
 
 @st.composite
-def _message(draw: Callable[..., Any], shapes: Mapping[str, MethodShape],
-             valid: Mapping[str, st.SearchStrategy[Any]], protected: Protected, *,
-             batch: bool) -> Message:
+def _message(draw: Callable[..., Any], methods: _Methods, *, batch: bool) -> Message:
     rnd = draw(uniform())
     kinds = [k for k in CLASSES if batch or k != "batch"]
     kind = rnd.choice(kinds)
     if kind == "batch":
         size = rnd.choice([0, 1, 2, 3, 5, 8, rnd.randint(51, 60)])
-        parts = [draw(_message(shapes, valid, protected, batch=False)) for _ in range(size)]
-        return _batch(parts)
+        return _batch([draw(_message(methods, batch=False)) for _ in range(size)])
     if kind == "garbage":
         if rnd.random() < 0.5:
             return Message("garbage", draw(st.binary(max_size=300)), ())
-        whole = draw(_message(shapes, valid, protected, batch=False))
+        whole = draw(_message(methods, batch=False))
         return Message("garbage", whole.body[: rnd.randrange(len(whole.body) + 1)],
                        whole.methods)
-    shape = shapes[rnd.choice(sorted(shapes))]
+    shape = methods.shapes[rnd.choice(methods.names)]
     if not shape.fields and kind in _SHAPELESS:
         kind = "extra-field"
-    params = _protect(draw(valid[shape.name]), protected)
+    params = _protect(draw(methods.valid[shape.name]), methods.protected)
     return _build(shape, kind, params, draw)
 
 

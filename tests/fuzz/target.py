@@ -195,10 +195,12 @@ class FuzzTarget:
         sock = socket.create_connection((SERVER_HOST, self.server.port), timeout=10,
                                         source_address=(ADDRESSES[role], 0))
         # max_queue=None: frames are read off the wire at once, so the server never
-        # sees a slow consumer while this run talks to another caller.
+        # sees a slow consumer while this run talks to another caller. No keepalive
+        # pings: their payload comes from the global random module, whose state
+        # hypothesis watches while it draws (and this run checks liveness itself).
         connection = self._closing.enter_context(connect(
             self.server.ws_url, sock=sock, max_size=None, max_queue=None, open_timeout=10,
-            close_timeout=2, proxy=None))
+            close_timeout=2, proxy=None, ping_interval=None))
         self._sockets[role] = connection
         if role != "unbound":
             request = {"jsonrpc": "2.0", "id": "subscribe", "method": "events.subscribe",
