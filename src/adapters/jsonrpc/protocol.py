@@ -66,7 +66,6 @@ _DECODE_MESSAGE: Callable[[bytes | Raw], Request | list[Raw]] = msgspec.json.Dec
 ).decode
 _DECODE_REQUEST = msgspec.json.Decoder(Request).decode
 _DECODE_ANY = msgspec.json.Decoder().decode
-_JSON_WHITESPACE = b" \t\n\r"
 _STRUCTURED = (b"[", b"{")
 _TOO_DEEP = "nested too deeply"
 

@@ -174,10 +174,10 @@ class MethodRegistry(Generic[Ctx]):
             return _refuse(message)
         if not message:
             problem = "a batch must not be empty"
-            return encode_error(None, JsonRpcError(INVALID_REQUEST, data={"problem": problem}))
+            return _refuse(Rejected(JsonRpcError(INVALID_REQUEST, data={"problem": problem})))
         if len(message) > self._max_batch:
             problem = f"a batch holds at most {self._max_batch} requests"
-            return encode_error(None, JsonRpcError(INVALID_REQUEST, data={"problem": problem}))
+            return _refuse(Rejected(JsonRpcError(INVALID_REQUEST, data={"problem": problem})))
         responses = []
         for entry in message:
             request = decode_entry(entry)
