@@ -31,12 +31,16 @@ from .images import (
 )
 
 REAL = {
-    "png": (png_image(3, 2), ImageInfo(mime="image/png", width=3, height=2)),
-    "gif": (gif_image(), ImageInfo(mime="image/gif", width=1, height=1)),
-    "jpeg": (jpeg_image(17, 9), ImageInfo(mime="image/jpeg", width=17, height=9)),
-    "webp-lossy": (webp_lossy_image(), ImageInfo(mime="image/webp", width=1, height=1)),
-    "webp-lossless": (webp_lossless_image(), ImageInfo(mime="image/webp", width=1, height=1)),
-    "webp-extended": (webp_extended_image(), ImageInfo(mime="image/webp", width=1, height=1)),
+    "png": (png_image(3, 2), ImageInfo(mime="image/png", width=3, height=2, bytes_per_pixel=3)),
+    "gif": (gif_image(), ImageInfo(mime="image/gif", width=1, height=1, bytes_per_pixel=4)),
+    "jpeg": (jpeg_image(17, 9),
+             ImageInfo(mime="image/jpeg", width=17, height=9, bytes_per_pixel=1)),
+    "webp-lossy": (webp_lossy_image(),
+                   ImageInfo(mime="image/webp", width=1, height=1, bytes_per_pixel=3)),
+    "webp-lossless": (webp_lossless_image(),
+                      ImageInfo(mime="image/webp", width=1, height=1, bytes_per_pixel=4)),
+    "webp-extended": (webp_extended_image(),
+                      ImageInfo(mime="image/webp", width=1, height=1, bytes_per_pixel=3)),
 }
 
 
@@ -136,7 +140,11 @@ def test_every_truncation_is_either_recognised_or_refused_cleanly(name: str) -> 
             info = inspect_image(data[:end])
         except InvalidInput:
             continue
-        assert info == expected  # enough of the header survived
+        # Enough of the header survived: the same image, never declared cheaper to decode
+        # than the whole file (a JPEG cut before its first scan is assumed multi-scan).
+        assert (info.mime, info.width, info.height) == (
+            expected.mime, expected.width, expected.height)
+        assert info.decoded_bytes >= expected.decoded_bytes
 
 
 def test_truncated_headers_are_not_an_image() -> None:
@@ -167,7 +175,9 @@ def test_jpeg_reader_skips_fill_bytes_standalone_markers_and_tables() -> None:
     sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, 48, 64, 1) + b"\x01\x11\x00"
     dht = b"\xff\xc4" + struct.pack(">H", 4) + b"\x00\x00"  # 0xC4 is not a frame
     data = b"\xff\xd8" + b"\xff\xff\xff" + b"\xff\xd0" + dht + sof
-    assert inspect_image(data) == ImageInfo(mime="image/jpeg", width=64, height=48)
+    # No scan in sight: the costlier layout is assumed, 8 x 6 blocks of 128 bytes.
+    assert inspect_image(data) == ImageInfo(mime="image/jpeg", width=64, height=48,
+                                            bytes_per_pixel=1, scan_buffer_bytes=6144)
 
 
 def test_jpeg_with_a_broken_segment_length_is_refused() -> None:
