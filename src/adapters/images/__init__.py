@@ -1,5 +1,6 @@
 """Full image decoding with Pillow, behind the ``ImageDecoder`` port."""
 
-from .pillow import PillowDecoder
+from .pillow import PillowDecoder, decode_cost
+from .queue import DecodeQueue
 
-__all__ = ["PillowDecoder"]
+__all__ = ["DecodeQueue", "PillowDecoder", "decode_cost"]

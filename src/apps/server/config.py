@@ -46,6 +46,10 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     link_lifetime_minutes: Annotated[int, Meta(ge=1, le=1440)] = 15
     write_limit_per_minute: Annotated[int, Meta(ge=1, le=100_000)] = 240
+    # Uploaded images are decoded to prove they are images: this many at once, within
+    # this much memory between them (the rest wait their turn; see D-16).
+    image_decodes_at_once: Annotated[int, Meta(ge=1, le=64)] = 2
+    image_decode_memory_mib: Annotated[int, Meta(ge=64, le=65_536)] = 256
     mail: MailConfig = MailConfig()
 
 

@@ -51,6 +51,8 @@ class ServerContainer(containers.DeclarativeContainer):
     info = providers.Dependency(instance_of=ServerInfo)
     link_lifetime = providers.Dependency(instance_of=timedelta)
     write_limit = providers.Dependency(instance_of=Limit)
+    image_decodes = providers.Dependency(instance_of=int)  # at once
+    image_decode_memory = providers.Dependency(instance_of=int)  # bytes, between them
 
     clock = providers.Singleton(SystemClock)
     secrets = providers.Singleton(SystemSecrets)
@@ -67,8 +69,10 @@ class ServerContainer(containers.DeclarativeContainer):
     tickets = providers.Singleton(TicketDesk, storage=storage, clock=clock, publisher=hub)
     conversation = providers.Singleton(Conversation, storage=storage, clock=clock,
                                        publisher=hub)
+    decoder = providers.Singleton(PillowDecoder, parallel=image_decodes,
+                                  memory=image_decode_memory)
     attachments = providers.Singleton(AttachmentLibrary, storage=storage, blobs=blobs,
-                                      clock=clock, decoder=providers.Singleton(PillowDecoder))
+                                      clock=clock, decoder=decoder)
     presence = providers.Singleton(PresenceBoard, storage=storage, clock=clock, publisher=hub)
     feed = providers.Singleton(EventFeed, storage=storage)
 

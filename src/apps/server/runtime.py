@@ -120,6 +120,8 @@ async def serve(data_dir: Path, config: ServerConfig, *,
         blob_root=data_dir / BLOB_DIR,
         link_lifetime=timedelta(minutes=config.link_lifetime_minutes),
         write_limit=Limit(config.write_limit_per_minute, timedelta(minutes=1)),
+        image_decodes=config.image_decodes_at_once,
+        image_decode_memory=config.image_decode_memory_mib * 2**20,
         info=ServerInfo(version=server_version(), overlay=overlay.name,
                         link_lifetime_seconds=config.link_lifetime_minutes * 60),
     )
