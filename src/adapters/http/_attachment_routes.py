@@ -1,4 +1,9 @@
-"""POST /attachments (upload raw image bytes) and GET /attachments/{sha256}."""
+"""POST /attachments (upload raw image bytes) and GET /attachments/{sha256}.
+
+An upload is stored without its metadata and trailing bytes (the domain's
+``image_privacy``); the answer carries the id of what was stored -- the SHA-256 of the
+stored bytes, not of the body received -- and that is the id a message refers to.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ def attachment_routes(identify: Identify, attachments: AttachmentLibrary,
 
     @post(ATTACHMENT_ROUTE, request_max_body_size=max_body, status_code=201)
     async def upload(request: AnyRequest) -> Response[bytes]:
+        """Store an image; answer its ``AttachmentView`` (id = SHA-256 of the stored bytes)."""
         try:
             caller = await identify(peer_host(request))
             stored = await attachments.upload(caller, await request.body())

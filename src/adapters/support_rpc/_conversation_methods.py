@@ -67,8 +67,15 @@ def register(reg: MethodRegistry[RequestContext], s: ServerServices) -> None:
                 summary="Metadata and download URL of an attachment you may see",
                 description="Upload: POST /attachments with the raw image bytes as the "
                 "body (any content type; the server sniffs it); the answer is this "
-                "method's result as JSON. Download: GET /attachments/{sha256}. Both go "
-                "through the same device identity as the RPC endpoint.")
+                "method's result as JSON. Before storing, the server removes what the "
+                "sender may not mean to share -- EXIF (GPS, camera serial, thumbnails; "
+                "only the orientation is kept), XMP, IPTC, text chunks, comments and any "
+                "bytes after the image's end -- without re-encoding the pixels. The "
+                "attachment id (sha256) is the SHA-256 of the stored bytes, which differs "
+                "from the hash of the uploaded file whenever something was removed: use "
+                "the id in the answer. Busy decoding other images, the server answers "
+                "503 with error -32009 (retryable). Download: GET /attachments/{sha256}. "
+                "Both go through the same device identity as the RPC endpoint.")
     async def attachment_get(ctx: RequestContext, p: wire.AttachmentRef
                              ) -> wire.AttachmentView:
         found = await s.attachments.describe(ctx.caller, p.sha256)

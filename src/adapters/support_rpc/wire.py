@@ -310,11 +310,12 @@ class RevisionView(View, frozen=True, kw_only=True):
 
 
 class AttachmentView(View, frozen=True, kw_only=True):
-    """An uploaded image; download its bytes with ``GET url``."""
+    """An uploaded image as stored (without its metadata); download it with ``GET url``."""
 
-    sha256: str
+    sha256: Annotated[str, Meta(description="the attachment id: SHA-256 hex of the stored "
+                                "bytes, not of the uploaded file")]
     mime: str
-    size: int
+    size: Annotated[int, Meta(description="bytes stored")]
     width: int
     height: int
     url: str

@@ -74,8 +74,11 @@ def register(reg: MethodRegistry[ClientContext], client: SupportClient) -> None:
             errors=[*BOUND, INVALID_PARAMS, TOO_LARGE, RATE_LIMITED],
             summary="Upload an image (base64) to a project; post its sha256 with a message",
             description="png, jpeg, gif or webp, checked by content; the server caps the "
-            "size. With progress_token, client.progress notifications follow the upload "
-            "on transports that carry notifications.")
+            "size and stores the image without its metadata (EXIF but the orientation, "
+            "XMP, text, trailing bytes), so the sha256 in the answer -- the hash of what "
+            "is stored -- is the id to post, not the hash of the bytes sent. With "
+            "progress_token, client.progress notifications follow the upload on "
+            "transports that carry notifications.")
     async def upload(ctx: ClientContext, p: wire.UploadParams) -> server.AttachmentView:
         progress: Progress | None = None
         session, token = ctx.session, p.progress_token
