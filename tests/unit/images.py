@@ -30,6 +30,22 @@ def png_image(width: int = 1, height: int = 1, rgb: tuple[int, int, int] = (255,
     )
 
 
+def large_png(side: int, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A square truecolour PNG of one colour that is tiny on disk and costly to decode.
+
+    The IDAT stream is compressed row by row, so building a 6,324 x 6,324 image (120 MB
+    of pixels, ~130 KB of file) never holds its pixels in this process.
+    """
+    ihdr = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    compressor = zlib.compressobj(9)
+    parts = [compressor.compress(b"\x00" + bytes(rgb) * side)]
+    same_as_above = b"\x02" + bytes(3 * side)  # filter "Up" with nothing to add
+    parts += [compressor.compress(same_as_above) for _ in range(side - 1)]
+    parts.append(compressor.flush())
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
+            + _png_chunk(b"IDAT", b"".join(parts)) + _png_chunk(b"IEND", b""))
+
+
 def png_header(width: int, height: int) -> bytes:
     """Signature and IHDR only, declaring any size (a decompression bomb's face)."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
