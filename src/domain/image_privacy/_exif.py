@@ -18,11 +18,8 @@ _ENTRY = 12
 def orientation(block: bytes) -> int | None:
     """The Orientation tag of the first directory when it turns or mirrors (2..8)."""
     tiff = block.removeprefix(EXIF_PREFIX)
-    if tiff[:4] == b"II\x2a\x00":
-        order = "<"
-    elif tiff[:4] == b"MM\x00\x2a":
-        order = ">"
-    else:
+    order = _BYTE_ORDERS.get(tiff[:4])
+    if order is None or len(tiff) < 8:
         return None
     (first,) = struct.unpack(order + "I", tiff[4:8])
     if first < 8 or first + 2 > len(tiff):
@@ -31,14 +28,15 @@ def orientation(block: bytes) -> int | None:
     for index in range(count):
         at = first + 2 + index * _ENTRY
         if at + _ENTRY > len(tiff):
-            return None
-        tag, kind, values = struct.unpack(order + "HHI", tiff[at : at + 8])
+            break
+        tag, kind, values, value = struct.unpack(order + "HHIH", tiff[at : at + 10])
         if tag == ORIENTATION_TAG:
-            if kind != _SHORT or values != 1:
-                return None
-            (value,) = struct.unpack(order + "H", tiff[at + 8 : at + 10])
-            return value if 2 <= value <= 8 else None
+            turned = kind == _SHORT and values == 1 and 2 <= value <= 8
+            return int(value) if turned else None
     return None
+
+
+_BYTE_ORDERS = {b"II\x2a\x00": "<", b"MM\x00\x2a": ">"}
 
 
 def orientation_only(value: int) -> bytes:

@@ -16,6 +16,7 @@ _VP8X_EXIF, _VP8X_XMP = 0x08, 0x04
 
 KEPT_CHUNKS = frozenset({b"VP8X", b"VP8 ", b"VP8L", b"ALPH", b"ICCP", b"ANIM", b"ANMF"})
 _FRAME_CHUNKS = frozenset({b"VP8 ", b"VP8L", b"ALPH"})  # what an animation frame holds
+_IMAGE_CHUNKS = frozenset({b"VP8 ", b"VP8L", b"ANMF"})
 
 
 def strip_webp(data: bytes) -> bytes:
@@ -39,7 +40,7 @@ def strip_webp(data: bytes) -> bytes:
             if turned is not None:
                 kept.append(_chunk(_EXIF, _exif.orientation_only(turned)))
                 has_exif = True
-    if not kept:
+    if not any(chunk[:4] in _IMAGE_CHUNKS for chunk in kept):
         raise damaged("WebP", "it holds no image")
     if kept[0][:4] == _VP8X:
         flags = kept[0][8] & ~(_VP8X_EXIF | _VP8X_XMP) | (_VP8X_EXIF if has_exif else 0)
