@@ -46,9 +46,9 @@ def large_png(side: int, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
             + _png_chunk(b"IDAT", b"".join(parts)) + _png_chunk(b"IEND", b""))
 
 
-def png_header(width: int, height: int) -> bytes:
+def png_header(width: int, height: int, *, depth: int = 8, colour: int = 2) -> bytes:
     """Signature and IHDR only, declaring any size (a decompression bomb's face)."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr)
 
 
@@ -109,6 +109,20 @@ def jpeg_header(width: int, height: int, *, sof: int = 0xC0) -> bytes:
     )
 
 
+def jpeg_layout(width: int, height: int, *, sof: int = 0xC0, precision: int = 8,
+                sampling: tuple[tuple[int, int], ...] = ((1, 1),),
+                scan: int | None = None) -> bytes:
+    """SOI, a start-of-frame with a component per ``sampling`` entry, and -- when ``scan``
+    is given -- the header of a first scan carrying that many components."""
+    components = b"".join(bytes([n + 1, h << 4 | v, 0]) for n, (h, v) in enumerate(sampling))
+    frame = struct.pack(">BHHB", precision, height, width, len(sampling)) + components
+    data = b"\xff\xd8" + _jpeg_segment(sof, frame)
+    if scan is not None:
+        selectors = b"".join(bytes([n + 1, 0]) for n in range(scan))
+        data += _jpeg_segment(0xDA, bytes([scan]) + selectors + b"\x00\x3f\x00")
+    return data
+
+
 def _riff(chunks: bytes) -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
 
@@ -147,10 +161,10 @@ def webp_lossy_image() -> bytes:
     return _riff(_webp_chunk(b"VP8 ", _VP8_1X1))
 
 
-def webp_header(kind: bytes, width: int, height: int) -> bytes:
+def webp_header(kind: bytes, width: int, height: int, *, flags: int = 0) -> bytes:
     """A WebP whose first chunk (``VP8X``, ``VP8 `` or ``VP8L``) declares any size."""
     if kind == b"VP8X":
-        payload = (struct.pack("<I", 0) + (width - 1).to_bytes(3, "little")
+        payload = (struct.pack("<I", flags) + (width - 1).to_bytes(3, "little")
                    + (height - 1).to_bytes(3, "little"))
     elif kind == b"VP8 ":
         payload = b"\x10\x02\x00\x9d\x01\x2a" + struct.pack("<HH", width, height)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import random
 import struct
+from typing import Any
 
 import pytest
+from PIL import Image
 
 from hero_assistance.domain.attachments import (
     ALLOWED_TYPES,
     MAX_ATTACHMENT_BYTES,
+    MAX_DECODED_BYTES,
     MAX_PIXELS,
     ImageInfo,
     content_address,
@@ -22,6 +26,7 @@ from .images import (
     gif_image,
     jpeg_header,
     jpeg_image,
+    jpeg_layout,
     png_header,
     png_image,
     webp_extended_image,
@@ -193,3 +198,109 @@ def test_content_address_is_the_sha256_hex_of_the_bytes() -> None:
     assert content_address(b"") == (
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     assert content_address(png_image()) != content_address(png_image(rgb=(0, 0, 255)))
+
+
+# -- decoded size: pixels times the decoded mode's bytes --------------------------
+
+@pytest.mark.parametrize(("colour", "depth", "per_pixel"), [
+    (0, 1, 1), (0, 8, 1), (0, 16, 2),  # greyscale
+    (2, 8, 3), (2, 16, 6),  # RGB
+    (3, 1, 4), (3, 8, 4),  # palette: expanded to RGBA, whatever the index depth
+    (4, 8, 2), (4, 16, 4),  # greyscale and alpha
+    (6, 8, 4), (6, 16, 8),  # RGBA
+])
+def test_a_png_costs_its_channels_times_its_sample_bytes(colour: int, depth: int,
+                                                         per_pixel: int) -> None:
+    info = inspect_image(png_header(100, 50, depth=depth, colour=colour))
+    assert info.bytes_per_pixel == per_pixel
+    assert info.decoded_bytes == 100 * 50 * per_pixel
+
+
+@pytest.mark.parametrize(("colour", "depth"), [(2, 4), (3, 16), (6, 1), (5, 8), (0, 3)])
+def test_a_png_colour_type_and_depth_that_do_not_exist_are_refused(colour: int,
+                                                                   depth: int) -> None:
+    with pytest.raises(InvalidInput, match="does not exist"):
+        inspect_image(png_header(10, 10, depth=depth, colour=colour))
+
+
+def test_the_issue_png_is_accepted_and_a_deep_one_of_its_size_refused() -> None:
+    # 6,324 x 6,324 is under the 40 MP cap: as RGB it decodes to 120 MB, under 160 MB.
+    assert inspect_image(png_header(6324, 6324)).decoded_bytes == 6324 * 6324 * 3
+    with pytest.raises(TooLarge) as refused:
+        inspect_image(png_header(6324, 6324, depth=16, colour=6))
+    assert refused.value.problem == (
+        "would take 319.9 MB to decode (6324x6324 pixels of 8 bytes); the limit is 160.0 MB")
+    assert MAX_DECODED_BYTES == 4 * MAX_PIXELS
+
+
+def test_the_decoded_size_cap_is_inclusive_and_configurable() -> None:
+    exact = 100 * 100 * 3
+    assert inspect_image(png_header(100, 100), max_decoded_bytes=exact).width == 100
+    with pytest.raises(TooLarge, match=r"the limit is 0\.0 MB"):
+        inspect_image(png_header(100, 100), max_decoded_bytes=exact - 1)
+
+
+@pytest.mark.parametrize(("data", "per_pixel"), [
+    (gif_header(100, 10), 4),  # frames are drawn onto an RGBA canvas
+    (webp_header(b"VP8 ", 100, 10), 3),
+    (webp_header(b"VP8L", 100, 10), 4),
+    (webp_header(b"VP8X", 100, 10), 3),
+    (webp_header(b"VP8X", 100, 10, flags=0x10), 4),  # alpha
+    (webp_header(b"VP8X", 100, 10, flags=0x02), 4),  # animation
+])
+def test_gif_and_webp_cost_what_their_decoded_mode_holds(data: bytes, per_pixel: int) -> None:
+    assert inspect_image(data).decoded_bytes == 100 * 10 * per_pixel
+
+
+def test_a_jpeg_in_one_interleaved_scan_costs_its_pixels_only() -> None:
+    ycc = ((2, 2), (1, 1), (1, 1))
+    info = inspect_image(jpeg_layout(64, 32, sampling=ycc, scan=3))
+    assert (info.bytes_per_pixel, info.scan_buffer_bytes) == (3, 0)
+    assert inspect_image(jpeg_layout(64, 32, precision=12, scan=1)).bytes_per_pixel == 2
+
+
+@pytest.mark.parametrize("layout", [
+    {"sof": 0xC2, "scan": 3},  # progressive
+    {"sof": 0xC0, "scan": 1},  # sequential, one component per scan
+    {"sof": 0xC0, "scan": None},  # cut before its first scan: assume the worst
+])
+def test_a_jpeg_in_several_scans_also_costs_every_coefficient(layout: dict[str, Any]) -> None:
+    # 4:2:0 at 64 x 32: luma 8 x 4 blocks, each chroma 4 x 2 blocks; 64 coefficients of
+    # 2 bytes per block.
+    ycc = ((2, 2), (1, 1), (1, 1))
+    info = inspect_image(jpeg_layout(64, 32, sampling=ycc, **layout))
+    assert info.scan_buffer_bytes == (32 + 8 + 8) * 128
+    assert info.decoded_bytes == 64 * 32 * 3 + (32 + 8 + 8) * 128
+
+
+def test_coefficients_are_counted_in_whole_mcus() -> None:
+    # 17 x 9 at 2x2 luma: 3 x 2 blocks of luma padded to 4 x 2, chroma 2 x 1 each.
+    ycc = ((2, 2), (1, 1), (1, 1))
+    assert inspect_image(jpeg_layout(17, 9, sof=0xC2, sampling=ycc, scan=1)
+                         ).scan_buffer_bytes == (8 + 2 + 2) * 128
+
+
+def test_a_progressive_jpeg_past_the_decoded_cap_is_refused() -> None:
+    # 6,000 x 6,000 with full-resolution chroma: 108 MB of pixels and 216 MB of
+    # coefficients, from a file of a few hundred bytes.
+    full = ((1, 1), (1, 1), (1, 1))
+    with pytest.raises(TooLarge, match=r"216\.0 MB of JPEG coefficients"):
+        inspect_image(jpeg_layout(6000, 6000, sof=0xC2, sampling=full, scan=3))
+
+
+@pytest.mark.parametrize(("sampling", "problem"), [
+    ((), "no colour components"), (((0, 1),), "impossible sampling"),
+    (((5, 1),), "impossible sampling"),
+])
+def test_a_jpeg_frame_that_cannot_exist_is_refused(sampling: tuple[tuple[int, int], ...],
+                                                   problem: str) -> None:
+    with pytest.raises(InvalidInput, match=problem):
+        inspect_image(jpeg_layout(8, 8, sampling=sampling, scan=1))
+
+
+@pytest.mark.parametrize(("progressive", "buffered"), [(False, False), (True, True)])
+def test_jpegs_as_pillow_writes_them(progressive: bool, buffered: bool) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (48, 32), "blue").save(buffer, "JPEG", progressive=progressive)
+    info = inspect_image(buffer.getvalue())
+    assert (info.bytes_per_pixel, bool(info.scan_buffer_bytes)) == (3, buffered)
