@@ -15,11 +15,21 @@ from .conftest import Cast, Harness, Person
 from .images import (
     gif_image,
     jpeg_image,
+    jpeg_layout,
     png_header,
     png_image,
     webp_extended_image,
     webp_lossless_image,
     webp_lossy_image,
+)
+from .photos import (
+    SECRETS,
+    exif_of,
+    frames_of,
+    jpeg_photo,
+    png_chunk,
+    png_photo,
+    zip_archive,
 )
 
 pytestmark = pytest.mark.anyio
@@ -208,3 +218,64 @@ async def test_metadata_whose_bytes_were_lost_is_not_found(harness: Harness) -> 
     assert await amnesiac.describe(alice.caller, shot.sha256) == shot
     with pytest.raises(NotFound, match="no stored content"):
         await amnesiac.open(alice.caller, shot.sha256)
+
+
+async def test_an_upload_is_stored_without_its_metadata_and_named_by_what_is_stored(
+    harness: Harness,
+) -> None:
+    alice = await harness.customer()
+    sent = jpeg_photo(trailing=zip_archive())
+    attachment = await harness.library.upload(alice.caller, sent)
+    stored = harness.blobs.blobs[attachment.sha256]
+    assert attachment.sha256 == hashlib.sha256(stored).hexdigest()
+    assert attachment.sha256 != hashlib.sha256(sent).hexdigest()
+    assert attachment.size == len(stored) < len(sent)
+    assert [s for s in SECRETS if s in stored] == []
+    assert exif_of(stored) == {0x0112: 6}
+    assert frames_of(stored) == frames_of(sent)
+    _, served = await harness.library.open(alice.caller, attachment.sha256)
+    assert served == stored
+
+
+async def test_the_same_photo_with_other_metadata_is_stored_once(cast: Cast,
+                                                                 harness: Harness) -> None:
+    # Two different files (another text, bytes appended) that strip to the same bytes.
+    photo = png_photo()
+    edited = photo[:33] + png_chunk(b"tEXt", b"Location\x00elsewhere") + photo[33:] + b"x" * 99
+    assert edited != photo
+    from_phone = await harness.library.upload(cast.a.caller, photo)
+    from_editor = await harness.library.upload(cast.b.caller, edited)
+    assert from_phone == from_editor
+    assert list(harness.blobs.blobs) == [from_phone.sha256]
+    assert await _readable(harness, cast.a, from_phone.sha256)
+    assert await _readable(harness, cast.b, from_phone.sha256)
+
+
+async def test_a_damaged_container_is_refused_and_nothing_is_stored(harness: Harness) -> None:
+    alice = await harness.customer()
+    with pytest.raises(InvalidInput, match="is a damaged PNG image"):
+        await harness.library.upload(alice.caller, png_image(2, 2)[:-12])  # no IEND
+    assert await _stored(harness) == ({}, [])
+
+
+async def test_the_decoder_checks_the_bytes_that_will_be_stored(harness: Harness) -> None:
+    alice = await harness.customer()
+    clean = png_image(2, 2)
+    decoder = _Decoder({clean})  # accepts only the stripped file
+    library = AttachmentLibrary(harness.storage, harness.blobs, harness.clock,
+                                decoder=decoder)
+    stored = await library.upload(alice.caller, clean + b"<html>after IEND</html>")
+    assert harness.blobs.blobs == {stored.sha256: clean}
+
+
+async def test_the_decoded_size_cap_is_configurable(harness: Harness) -> None:
+    alice = await harness.customer()
+    strict = AttachmentLibrary(harness.storage, harness.blobs, harness.clock,
+                               max_decoded_bytes=64 * 64 * 3 - 1)
+    with pytest.raises(TooLarge, match="to decode"):
+        await strict.upload(alice.caller, png_image(64, 64))
+    # A progressive JPEG's coefficients count too, from its header alone.
+    with pytest.raises(TooLarge, match="JPEG coefficients"):
+        await harness.library.upload(alice.caller, jpeg_layout(
+            6000, 6000, sof=0xC2, sampling=((1, 1), (1, 1), (1, 1)), scan=3))
+    assert await _stored(harness) == ({}, [])
