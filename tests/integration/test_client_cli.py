@@ -26,6 +26,7 @@ import pytest
 from tests.openrpc_meta import meta_schema_errors
 from tests.support.client_cli import Lines, Workspace, finish
 from tests.unit.images import png_image
+from tests.unit.photos import SECRETS, jpeg_photo, zip_archive
 
 from .server_harness import Person, ServerProcess, free_port, newest_code, start_server
 
@@ -53,6 +54,15 @@ class Projects:
                 "jsonrpc": "2.0", "id": 1, "method": "message.post",
                 "params": {"ticket_id": ticket_id, "body": body}}).json()
         assert "result" in answer, answer
+
+    def agent_download(self, sha256: str) -> bytes:
+        """The bytes of an attachment on Acme, as the agent's device fetches them."""
+        transport = httpx.HTTPTransport(local_address=self.agent.address, verify=False)
+        with httpx.Client(transport=transport, base_url=self.acme.base_url,
+                          timeout=10) as http:
+            response = http.get(f"/attachments/{sha256}")
+        assert response.status_code == 200, response.text
+        return response.content
 
 
 @dataclass(frozen=True)
@@ -197,6 +207,23 @@ def test_devices_revoke_unbinds_another_device_of_the_same_person(
     assert json.loads(again.stderr)["error"]["message"] == (
         f"acme: device {phone.device} is not bound to your account")
     device.run("tickets", "--project", "acme")  # this device still works
+
+
+def test_an_attached_photo_is_posted_under_the_id_of_what_the_server_stored(
+    device: Device, projects: Projects, tmp_path: Path,
+) -> None:
+    # A phone photo with GPS and a ZIP appended: the server stores it without either,
+    # so its id is not the hash of the file; the command line posts the server's id.
+    photo = tmp_path / "IMG_0042.jpg"
+    photo.write_bytes(jpeg_photo(trailing=zip_archive()))
+    created = device.json("new", "--project", "acme", "--subject", "Photo of the label",
+                          "--attach", str(photo))
+    [sha] = created["attachments"]
+    assert sha != hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert created["message"]["attachments"] == [sha]
+    stored = projects.agent_download(sha)
+    assert hashlib.sha256(stored).hexdigest() == sha
+    assert [secret for secret in SECRETS if secret in stored] == []
 
 
 def test_new_with_attachment_then_show_reply_close_and_reopen(device: Device,
