@@ -11,7 +11,8 @@ same run. Modules:
 - :mod:`.seed`     — people and devices written straight into the database;
 - :mod:`.httpload` — the lean HTTP/1.1 load generator (worker processes);
 - :mod:`.wsclient` — the lean WebSocket subscribers (worker processes);
-- :mod:`.writes`, :mod:`.scale`, :mod:`.reads`, :mod:`.fanout` — the scenarios;
+- :mod:`.writes`, :mod:`.scale`, :mod:`.reads`, :mod:`.fanout`, :mod:`.uploads` — the
+  scenarios;
 - :mod:`.report`   — the JSON results, BENCHMARKS.md and the chart;
 - :mod:`.run`      — the order of it all.
 """

@@ -43,6 +43,12 @@ def missing_figures(results: dict[str, Any]) -> list[str]:
     memory = results.get("memory", {})
     missing += [f"memory/{key}" for key in ("idle", "with_subscribers", "after_writes")
                 if not memory.get(key)]
+    sent = results.get("uploads", {})
+    if not sent.get("peak_rss_bytes"):
+        missing.append("uploads/peak_rss_bytes")
+    elif sent["answered"] != sent["uploads"]:
+        missing.append(f"uploads ({sent['answered']} of {sent['uploads']} stored: "
+                       f"{sent['statuses']})")
     return missing
 
 
@@ -148,7 +154,26 @@ def _rows(results: dict[str, Any]) -> list[str]:
     rows.append(f"| server RSS: idle / {one['subscribers']:,} subscribers / after the write "
                 f"runs | {memory['idle'] / MIB:.0f} / {memory['with_subscribers'] / MIB:.0f} / "
                 f"{memory['after_writes'] / MIB:.0f} MiB | — | — | | — |")
+    sent = results["uploads"]
+    rows.append(f"| server RSS with {sent['uploads']} uploads of a {sent['side']:,}² PNG "
+                f"({sent['file_bytes'] / 1000:.0f} KB, {sent['side'] ** 2 * 4 / 1e6:.0f} MB "
+                f"in Pillow) in flight: before / peak / idle after | "
+                f"{sent['rss_bytes_before'] / MIB:.0f} / {sent['peak_rss_bytes'] / MIB:.0f} / "
+                f"{sent['idle_rss_bytes'] / MIB:.0f} MiB; all stored in "
+                f"{sent['wall_seconds']:.1f} s | — | — | "
+                f"{marks.get('upload_peak_rss', '')} | — |")
     return rows
+
+
+def _uploads_note(sent: dict[str, Any]) -> str:
+    return (f"Image uploads (`uploads.py`, D-16): {sent['uploads']} `POST /attachments` of "
+            f"the same {sent['side']:,} x {sent['side']:,} PNG at once, each from its own "
+            "device, on a fresh server; RSS sampled every 10 ms, the peak is the kernel's "
+            "VmHWM, \"idle after\" is RSS once it stops falling "
+            f"({sent['idle_after_seconds']:.0f} s after the last answer). Decodes take turns "
+            "within the decode budget (two at once, 256 MiB between them), so answers took "
+            f"{sent['answer_seconds_p50']:.1f} s at the median and "
+            f"{sent['answer_seconds_max']:.1f} s at most.")
 
 
 def markdown(results: dict[str, Any], *, chart_name: str, json_name: str) -> str:
@@ -190,6 +215,8 @@ def markdown(results: dict[str, Any], *, chart_name: str, json_name: str) -> str
         f"{scale['fts_seconds']:.0f} s (built once, then cached: "
         f"{'reused' if results['scale_cached'] else 'built in this run'}). "
         f"The deep page starts {scale['deep_cursor_position']:,} tickets down."),
+        "",
+        _uploads_note(results["uploads"]),
         "",
         ("How each figure is made: `scripts/benchmarks/__init__.py` and "
         "`decisions/D-09-performance.md`."),

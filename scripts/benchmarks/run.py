@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import fanout, machine, reads, report, scale, seed, writes
+from . import fanout, machine, reads, report, scale, seed, uploads, writes
 from .profile import FULL, QUICK, Profile
 from .server import (
     BENCH_WRITE_LIMIT,
@@ -101,6 +101,13 @@ def _fresh_server_figures(run: Run) -> None:
     results["raw"] = writes.run_raw(work, profile, synchronous)
 
 
+def _upload_figures(run: Run) -> None:
+    """Server memory with costly image uploads in flight, on a fresh server of its own."""
+    run.phase(f"image uploads: {run.profile.uploads} at once")
+    run.results["uploads"] = uploads.run_uploads(run.work, run.profile.uploads, run.command,
+                                                 synchronous=run.synchronous)
+
+
 def _scale_figures(run: Run) -> None:
     """Reads at scale: Q, then the API on a server over the cached database."""
     work, profile, synchronous, command, phase, results = (
@@ -152,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                   phase, results)
         try:
             _fresh_server_figures(run)
+            _upload_figures(run)
             _scale_figures(run)
         finally:
             shutil.rmtree(work, ignore_errors=True)

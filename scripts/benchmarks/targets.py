@@ -57,6 +57,12 @@ def evaluate(results: dict[str, Any]) -> list[Target]:
         found.append(Target("fanout_vs_broadcast", "fan-out p99 ≤ 2 x raw broadcast B p99 (ms)",
                             p99, 2 * one["raw_broadcast"]["to_last"]["p99_ms"],
                             higher_is_better=False))
+    sent = results.get("uploads")
+    if sent:
+        found.append(Target(
+            "upload_peak_rss", f"server peak RSS with {sent['uploads']} costly image uploads "
+            "in flight ≤ 400 MB (MB)", sent["peak_rss_bytes"] / 1e6, 400.0,
+            higher_is_better=False))
     api = results.get("reads", {}).get("api")
     if api:
         echo_p99 = _p99(api["echo"])
