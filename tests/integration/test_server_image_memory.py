@@ -97,3 +97,23 @@ async def test_eight_costly_uploads_at_once_stay_bounded_and_give_memory_back(
             f"RSS stayed at {rss / 1e6:.0f} MB after the uploads "
             f"(baseline {baseline / 1e6:.0f} MB, peak {peak / 1e6:.0f} MB)")
         await anyio.sleep(0.1)
+
+
+async def test_the_decode_budget_is_the_operators_to_set(tmp_path: Path) -> None:
+    # server.json: 64 MiB for decoding. The PNG needs 160 MB in Pillow: refused
+    # as too large to decode here, with the figures, and nothing is stored.
+    small = start_server(tmp_path, image_decodes_at_once=1, image_decode_memory_mib=64)
+    try:
+        small.person("customer", ADDRESSES[0])
+        answer = await upload(small, ADDRESSES[0], large_png(SIDE))
+        assert answer.status_code == 413, answer.text
+        assert answer.json()["error"]["data"] == {
+            "field": "file",
+            "problem": "would take 160.0 MB to decode; this server decodes images within "
+                       "67.1 MB"}
+        blobs = small.data_dir / "attachments"
+        assert [p for p in blobs.rglob("*") if p.is_file()] == []
+        assert (await upload(small, ADDRESSES[0], large_png(2000))).status_code == 201
+        assert len([p for p in blobs.rglob("*") if p.is_file()]) == 1
+    finally:
+        assert small.stop() == 0
