@@ -15,6 +15,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from hypothesis import HealthCheck, given, settings
 from PIL import Image
 
 from hero_assistance.adapters.images import PillowDecoder, decode_cost
@@ -24,6 +25,7 @@ from hero_assistance.domain.attachments import ImageInfo, inspect_image
 from hero_assistance.domain.errors import InvalidInput, TooLarge, Unavailable
 from hero_assistance.domain.image_privacy import strip_private_data
 
+from ..unit.image_strategies import damaged
 from ..unit.images import (
     gif_image,
     jpeg_image,
@@ -208,3 +210,16 @@ async def test_with_the_queue_full_an_upload_is_refused_as_unavailable() -> None
 
 def test_freed_memory_can_be_given_back_here() -> None:
     assert release_freed_memory() is True  # glibc: malloc_trim exists
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged())
+def test_damaged_uploads_are_refused_as_bad_input_never_a_crash(case: tuple[bytes, str]
+                                                                ) -> None:
+    # The whole path of an upload: header, stripping, decoding; any failure is InvalidInput.
+    data, _ = case
+    try:
+        info = inspect_image(data)
+        anyio.run(PillowDecoder().verify, strip_private_data(data, info.mime), info)
+    except InvalidInput as refused:
+        assert refused.field == "file"  # noqa: PT017 - hypothesis needs no pytest.raises
