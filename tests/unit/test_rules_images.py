@@ -8,6 +8,8 @@ import struct
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from hero_assistance.domain.attachments import (
@@ -304,3 +306,23 @@ def test_jpegs_as_pillow_writes_them(progressive: bool, buffered: bool) -> None:
     Image.new("RGB", (48, 32), "blue").save(buffer, "JPEG", progressive=progressive)
     info = inspect_image(buffer.getvalue())
     assert (info.bytes_per_pixel, bool(info.scan_buffer_bytes)) == (3, buffered)
+
+
+SIGNATURES = [b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", b"\xff\xd8\xff", b"GIF89a",
+              b"RIFF\x00\x00\x00\x00WEBPVP8X", b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+              b"RIFF\x00\x00\x00\x00WEBPVP8L"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(SIGNATURES), st.binary(max_size=80))
+def test_any_bytes_behind_a_signature_are_read_or_refused_within_the_caps(
+    signature: bytes, rest: bytes
+) -> None:
+    try:
+        info = inspect_image(signature + rest)
+    except InvalidInput as refused:
+        assert refused.field == "file"  # noqa: PT017 - hypothesis needs no pytest.raises
+        return
+    assert info.mime in ALLOWED_TYPES
+    assert 0 < info.pixels <= MAX_PIXELS
+    assert 0 < info.decoded_bytes <= MAX_DECODED_BYTES
