@@ -9,6 +9,7 @@ shows the same pixels the right way up, and its SHA-256 is the id the upload ans
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,12 +28,24 @@ from ..unit.photos import (
     webp_photo,
     zip_archive,
 )
-from .server_harness import Person, ServerProcess, rpc_clients
+from .server_harness import Person, ServerProcess, rpc_clients, start_server
 
 pytestmark = pytest.mark.anyio
 
 CUSTOMER, AGENT = "127.0.90.1", "127.0.90.2"
 UNAVAILABLE = -32009
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server of this module: its enrollments do not count against the shared
+    server's operator write limit, which other modules rely on."""
+    running = start_server(tmp_path_factory.mktemp("attachments"))
+    try:
+        yield running
+    finally:
+        code = running.stop()
+    assert code == 0, f"the server did not stop cleanly ({code}):\n{running.log()}"
 
 
 @pytest.fixture(scope="module")
