@@ -208,7 +208,11 @@ class ImageDecoder(Protocol):
     """Decodes an image fully, proving its bytes are what its header claims."""
 
     async def verify(self, data: bytes, expected: ImageInfo) -> None:
-        """Raise ``InvalidInput`` unless ``data`` decodes to an image like ``expected``."""
+        """Raise ``InvalidInput`` unless ``data`` decodes to an image like ``expected``.
+
+        Also ``TooLarge`` when decoding it would take more memory than the decoder may
+        use, and ``Unavailable`` while it is too busy to take another image.
+        """
         ...
 
 
