@@ -247,6 +247,8 @@ _VP8X_ANIMATION = 0x02
 def _webp(data: bytes) -> ImageInfo | None:
     chunk = data[12:16]
     if chunk == b"VP8X" and len(data) >= 30:
+        if int.from_bytes(data[16:20], "little") != 10:  # flags, reserved, width, height
+            raise _damaged("WebP", "its VP8X header is not 10 bytes")
         width = 1 + int.from_bytes(data[24:27], "little")
         height = 1 + int.from_bytes(data[27:30], "little")
         rgba = bool(data[20] & (_VP8X_ALPHA | _VP8X_ANIMATION))  # animation: an RGBA canvas

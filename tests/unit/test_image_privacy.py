@@ -219,6 +219,10 @@ DAMAGED = [
     (webp_lossy_image()[:-2], "shorter than its RIFF header"),
     (_riff(b"VP8L" + struct.pack("<I", 99) + b"\x2f"), "runs past the end"),
     (_riff(b"ICCP" + struct.pack("<I", 0)), "holds no image"),
+    (_riff(b"VP8X" + struct.pack("<I", 0) + webp_lossless_image()[12:]), "VP8X header is 0"),
+    (_riff(b"VP8\x00" + struct.pack("<I", 99)), "chunk 56503800 runs past"),
+    (png_image(1, 1)[:33] + bytes(4) + b"t\xffXt" + bytes(4) + png_image(1, 1)[33:],
+     "chunk type 74ff5874 is not"),
 ]
 
 

@@ -187,6 +187,13 @@ def test_jpeg_reader_skips_fill_bytes_standalone_markers_and_tables() -> None:
                                             bytes_per_pixel=1, scan_buffer_bytes=6144)
 
 
+def test_a_webp_whose_vp8x_header_is_not_ten_bytes_is_refused() -> None:
+    header = bytearray(webp_header(b"VP8X", 5, 5))
+    header[16:20] = (0).to_bytes(4, "little")
+    with pytest.raises(InvalidInput, match="VP8X header is not 10 bytes"):
+        inspect_image(bytes(header) + bytes(20))
+
+
 def test_jpeg_with_a_broken_segment_length_is_refused() -> None:
     data = b"\xff\xd8\xff\xe0\x00\x01" + bytes(20)  # a length below 2 is impossible
     with pytest.raises(InvalidInput):

@@ -6,7 +6,7 @@ import struct
 import zlib
 
 from . import _exif
-from ._common import damaged
+from ._common import damaged, fourcc
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _MAX_LENGTH = 2**31 - 1
@@ -43,10 +43,10 @@ def strip_png(data: bytes) -> bytes:
         (length,) = struct.unpack(">I", data[pos : pos + 4])
         kind = data[pos + 4 : pos + 8]
         end = pos + 12 + length
-        if length > _MAX_LENGTH or end > len(data):
-            raise damaged("PNG", f"chunk {kind!r} runs past the end of the file")
         if not kind.isalpha() or not kind.isascii():
-            raise damaged("PNG", f"chunk type {kind!r} is not four letters")
+            raise damaged("PNG", f"chunk type {fourcc(kind)} is not four letters")
+        if length > _MAX_LENGTH or end > len(data):
+            raise damaged("PNG", f"chunk {kind.decode('ascii')} runs past the end of the file")
         if pos == len(SIGNATURE) and kind != _IHDR:
             raise damaged("PNG", "it does not start with an IHDR chunk")
         if kind in KEPT_CHUNKS:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import struct
 
 from . import _exif
-from ._common import damaged
+from ._common import damaged, fourcc
 
 _RIFF_HEADER = 12  # "RIFF", size, "WEBP"
 _CHUNK_HEADER = 8
 _ANMF_HEADER = 16  # position, size, duration and flags of one frame
 _VP8X, _ANMF, _EXIF = b"VP8X", b"ANMF", b"EXIF"
 _VP8X_EXIF, _VP8X_XMP = 0x08, 0x04
+_VP8X_SIZE = 10  # flags, reserved, canvas width and height
 
 KEPT_CHUNKS = frozenset({b"VP8X", b"VP8 ", b"VP8L", b"ALPH", b"ICCP", b"ANIM", b"ANMF"})
 _FRAME_CHUNKS = frozenset({b"VP8 ", b"VP8L", b"ALPH"})  # what an animation frame holds
@@ -30,6 +31,8 @@ def strip_webp(data: bytes) -> bytes:
     kept: list[bytes] = []
     exif_seen = has_exif = False
     for kind, payload in _chunks(data, _RIFF_HEADER, end):
+        if kind == _VP8X and len(payload) != _VP8X_SIZE:
+            raise damaged("WebP", f"its VP8X header is {len(payload)} bytes, not 10")
         if kind == _ANMF:
             kept.append(_chunk(_ANMF, _clean_frame(payload)))
         elif kind in KEPT_CHUNKS:
@@ -59,7 +62,7 @@ def _chunks(data: bytes, pos: int, end: int) -> list[tuple[bytes, bytes]]:
         (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
         start = pos + _CHUNK_HEADER
         if start + size > end:
-            raise damaged("WebP", f"chunk {kind!r} runs past the end of the file")
+            raise damaged("WebP", f"chunk {fourcc(kind)} runs past the end of the file")
         found.append((kind, data[start : start + size]))
         pos = start + size + (size & 1)  # chunks are padded to an even length
     return found
