@@ -66,20 +66,29 @@ def uploads(draw: st.DrawFn) -> tuple[bytes, str, int | None]:
     return buffer.getvalue() + trailing, MIME[kind], turned
 
 
+EXTREMES = [0, 1, 2, 7, 8, 9, 10, 12, 255, 256, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF]
+
+
 @st.composite
 def damaged(draw: st.DrawFn) -> tuple[bytes, str]:
-    """An upload cut, overwritten, grown or shrunk at random places."""
+    """An upload cut, overwritten, grown or shrunk at random places -- or with a length
+    or size field (1, 2 or 4 bytes, either byte order) set to an extreme value."""
     data, mime, _ = draw(uploads())
     damage = bytearray(data)
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(damage)))
-        action = draw(st.sampled_from(["cut", "flip", "insert", "delete"]))
+        action = draw(st.sampled_from(["cut", "flip", "insert", "delete", "field"]))
         if action == "cut":
             del damage[at:]
         elif action == "flip" and at < len(damage):
             damage[at] ^= draw(st.integers(1, 255))
         elif action == "insert":
             damage[at:at] = draw(st.binary(min_size=1, max_size=8))
-        else:
+        elif action == "delete":
             del damage[at:at + draw(st.integers(1, 8))]
+        else:
+            width = draw(st.sampled_from([1, 2, 4]))
+            value = draw(st.sampled_from(EXTREMES)) % 256 ** width
+            order = draw(st.sampled_from(["big", "little"]))
+            damage[at:at + width] = value.to_bytes(width, order)
     return bytes(damage), mime
