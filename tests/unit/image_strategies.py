@@ -30,7 +30,10 @@ def uploads(draw: st.DrawFn) -> tuple[bytes, str, int | None]:
     kind = draw(st.sampled_from(sorted(MODES)))
     mode = draw(st.sampled_from(MODES[kind]))
     size = (draw(st.integers(1, 40)), draw(st.integers(1, 40)))
-    count = draw(st.integers(1, 3)) if kind in ANIMATED else 1
+    # Pillow cannot read back every animated greyscale GIF it writes ("no packer found
+    # from P to L"): those stay single frames, so the oracle itself holds.
+    animated = kind in ANIMATED and not (kind == "GIF" and mode == "L")
+    count = draw(st.integers(1, 3)) if animated else 1
     rng = draw(st.randoms(use_true_random=False))
     frames = [Image.frombytes(mode, size, rng.randbytes(len(Image.new(mode, size).tobytes())))
               for _ in range(count)]
