@@ -167,9 +167,9 @@ def _rows(results: dict[str, Any]) -> list[str]:
 
 def _uploads_note(sent: dict[str, Any]) -> str:
     return (f"Image uploads (`uploads.py`, D-16): {sent['uploads']} `POST /attachments` of "
-            f"the same {sent['side']:,} x {sent['side']:,} PNG at once, each from its own "
-            "device, on a fresh server; RSS sampled every 10 ms, the peak is the kernel's "
-            "VmHWM, \"idle after\" is RSS once it stops falling "
+            f"{sent['side']:,} x {sent['side']:,} PNGs (one colour each, all different) at "
+            "once, each from its own device, on a fresh server; RSS sampled every 10 ms, the "
+            "peak is the kernel's VmHWM, \"idle after\" is RSS once it stops falling "
             f"({sent['idle_after_seconds']:.0f} s after the last answer). Decodes take turns "
             "within the decode budget (two at once, 256 MiB between them), so answers took "
             f"{sent['answer_seconds_p50']:.1f} s at the median and "

@@ -1,8 +1,9 @@
 """Image uploads: many costly PNGs in flight at once, and the server's memory meanwhile.
 
 A 6,324 x 6,324 PNG of one colour is ~130 KB on the wire and 160 MB in Pillow once
-decoded (RGB is held as RGBX). The run sends ``profile.uploads`` of them at the same
-moment, each from its own device of one customer, to ``POST /attachments`` of a fresh
+decoded (RGB is held as RGBX). The run sends ``profile.uploads`` of them (each of
+another colour: the server decodes an image once) at the same moment, each from its
+own device of one customer, to ``POST /attachments`` of a fresh
 server; a thread samples the server's VmRSS every 10 ms, and VmHWM (the kernel's own
 peak) is read when every upload has been answered. Then the server is left idle until
 its RSS stops falling, and RSS is read again: memory the decodes freed but the
@@ -126,14 +127,16 @@ def run_uploads(work: Path, uploads: int, command: list[str] | None = None, *,
     uploader = Group(name="uploader", role=Role.CUSTOMER, users=1, devices_per_user=uploads,
                      block=UPLOADERS)
     seed(data_dir / "project.sqlite3", [uploader])
-    image = costly_png()
+    # Different files: the server decodes an image once, a second copy costs nothing.
+    images = [costly_png(rgb=(n % 256, 30, 200)) for n in range(uploads)]
+    sources = uploader.addresses()
     with ServerProcess(data_dir, free_port(), command) as server:
         time.sleep(0.5)
         before = server.rss_bytes()
         with _Sampler(server.pid) as sampler, ThreadPoolExecutor(uploads) as pool:
             started = time.perf_counter()
-            answers = list(pool.map(lambda source: _upload(server.port, source, image),
-                                    uploader.addresses()))
+            answers = list(pool.map(lambda n: _upload(server.port, sources[n], images[n]),
+                                    range(uploads)))
             wall = time.perf_counter() - started
         peak = _peak_rss(server.pid)
         idle, settled = _idle_rss(server.pid)
@@ -142,7 +145,7 @@ def run_uploads(work: Path, uploads: int, command: list[str] | None = None, *,
         statuses[str(status)] = statuses.get(str(status), 0) + 1
     seconds = [elapsed for _, elapsed in answers]
     figures = {
-        "uploads": uploads, "side": SIDE, "file_bytes": len(image),
+        "uploads": uploads, "side": SIDE, "file_bytes": len(images[0]),
         "statuses": statuses, "answered": statuses.get("201", 0),
         "rss_bytes_before": before, "peak_rss_bytes": peak,
         "sampled_peak_rss_bytes": sampler.highest, "idle_rss_bytes": idle,
@@ -151,7 +154,7 @@ def run_uploads(work: Path, uploads: int, command: list[str] | None = None, *,
         "answer_seconds_max": round(max(seconds), 2),
     }
     mib = 2**20
-    print(f"  {uploads} uploads of a {SIDE:,}² PNG ({len(image) / 1000:.0f} KB): "
+    print(f"  {uploads} uploads of a {SIDE:,}² PNG ({len(images[0]) / 1000:.0f} KB): "
           f"{figures['answered']}/{uploads} stored in {wall:.1f} s; server RSS "
           f"{before / mib:.0f} MiB before, peak {peak / mib:.0f} MiB (VmHWM; sampled "
           f"{sampler.highest / mib:.0f}), {idle / mib:.0f} MiB idle after", flush=True)

@@ -211,6 +211,18 @@ async def test_a_decoder_that_refuses_keeps_the_upload_out(harness: Harness) -> 
     assert len(decoder.seen) == 2
 
 
+async def test_an_image_already_stored_is_not_decoded_again(cast: Cast,
+                                                             harness: Harness) -> None:
+    decoder = _Decoder({png_image(2, 2)})
+    library = AttachmentLibrary(harness.storage, harness.blobs, harness.clock,
+                                decoder=decoder)
+    first = await library.upload(cast.a.caller, png_image(2, 2))
+    again = await library.upload(cast.b.caller, png_image(2, 2) + b"trailing")  # same stored
+    assert first == again
+    assert len(decoder.seen) == 1
+    assert await _readable(harness, cast.b, first.sha256)
+
+
 async def test_metadata_whose_bytes_were_lost_is_not_found(harness: Harness) -> None:
     alice = await harness.customer()
     shot = await harness.library.upload(alice.caller, png_image())

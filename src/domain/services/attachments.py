@@ -45,13 +45,14 @@ class AttachmentLibrary:
         info = inspect_image(data, max_bytes=self._max_bytes, max_pixels=self._max_pixels,
                              max_decoded_bytes=self._max_decoded_bytes)
         stored = strip_private_data(data, info.mime)
-        if self._decoder is not None:
-            await self._decoder.verify(stored, info)  # the bytes that will be served
         sha = content_address(stored)
         now = self._clock.now()
         # Bytes first, metadata second: a crash in between leaves an orphan blob, never
-        # metadata that points at nothing.
+        # metadata that points at nothing. Stored bytes were decoded before they were
+        # stored, so the same image sent again costs no second decode.
         if not await self._blobs.exists(sha):
+            if self._decoder is not None:
+                await self._decoder.verify(stored, info)  # the bytes that will be served
             await self._blobs.put(sha, stored)
 
         def record(repos: Repositories) -> Attachment:
