@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,6 +13,9 @@ from litestar.datastructures import State
 from ...domain.errors import DomainError
 from ...domain.identity import Caller
 from ..jsonrpc import JsonRpcError, from_domain_error
+from ..serving import transport_addresses
+
+_log = logging.getLogger(__name__)
 
 AnyRequest = Request[Any, Any, State]
 AnySocket = WebSocket[Any, Any, State]
@@ -43,5 +47,24 @@ def refusal(exc: DomainError, *, rpc: bool = False) -> Response[bytes]:
 
 
 def peer_host(connection: AnyRequest | AnySocket) -> str | None:
-    """The transport's peer address: the only input of the identity boundary."""
-    return connection.client.host if connection.client else None
+    """The transport's peer address: the only input of the identity boundary.
+
+    Read from the record the guarded protocol made from the accepted socket
+    (``adapters.serving``), never from ``scope["client"]`` alone: that one a
+    proxy-header middleware rewrites from ``X-Forwarded-For``. ``None`` (which the
+    overlay boundary refuses) if there is no record or the two disagree, i.e. if
+    something between the socket and this app rewrote the client.
+    """
+    scope = connection.scope
+    addresses = transport_addresses(scope)
+    if addresses is None:
+        _log.error("refusing a connection without the transport record: this app must be "
+                   "served through adapters.serving.uvicorn_server.ListenerConfig")
+        return None
+    client = scope.get("client")
+    if (tuple(client) if client else None) != addresses.client:
+        _log.error("refusing a connection whose client was rewritten (socket %s, scope %s): "
+                   "a proxy-header middleware is in front of the identity boundary",
+                   addresses.client, client)
+        return None
+    return addresses.client[0] if addresses.client else None

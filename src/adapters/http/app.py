@@ -52,4 +52,9 @@ def build_app(*, registry: MethodRegistry[RequestContext], boundary: IdentityBou
     return Litestar(
         route_handlers=handlers, on_startup=list(on_startup), on_shutdown=list(on_shutdown),
         request_max_body_size=caps.rpc_body, debug=False, openapi_config=None,
+        # Litestar's default configures the root logger with a queue handler, whose
+        # thread then writes uvicorn's and our records in its own format, out of step
+        # with anything the main thread prints (the "ready:" line glued to a record).
+        # The command line configures logging: one line per record, one write each.
+        logging_config=None,
     )

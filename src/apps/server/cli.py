@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from ...adapters.serving import configure_logging, say
 from ...adapters.terminal import printable
 from .admin_client import AdminClient, AdminError, ServerNotRunning
 from .config import (
@@ -136,8 +136,7 @@ def _serve(data_dir: Path, args: argparse.Namespace) -> int:
             config = msgspec.convert({**msgspec.to_builtins(config), **overrides}, ServerConfig)
         except msgspec.ValidationError as exc:
             raise ConfigError(str(exc)) from exc
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)  # one line per record: uvicorn's records too
     try:
         asyncio.run(serve(data_dir, config, on_ready=lambda url: _say(f"ready: {url}/rpc"),
                           benchmark=args.benchmark))
@@ -201,10 +200,11 @@ def _show(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None
 
 
 def _say(text: str) -> None:
-    # Flushed at once: a supervisor waits for the "ready:" line on a pipe, where
-    # stdout is block-buffered and the line would otherwise sit in the buffer. Names,
+    # One write, flushed at once: the "ready:" line is for people watching a terminal or
+    # a log (programs read <data dir>/ready.json), and must not sit in a pipe's buffer
+    # nor be split by a log record written between the text and its newline. Names,
     # labels and emails come from the network: no control code reaches the terminal.
-    print(printable(text), flush=True)
+    say(printable(text))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ DATABASE_FILE = "project.sqlite3"
 BLOB_DIR = "attachments"
 OUTBOX_DIR = "outbox"
 ADMIN_SOCKET = "admin.sock"
+READY_FILE = "ready.json"
 DEFAULT_PORT = 7330
 
 
@@ -29,6 +30,23 @@ class MailConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     smtp_password: str = ""
     smtp_timeout_seconds: float = 20.0
     smtp_ca_file: str = ""  # PEM bundle to trust instead of the system's (relative: data dir)
+
+
+class ConnectionsConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What the overlay listener tolerates from its clients (``adapters.serving.limits``).
+
+    The head deadline is total (a request head is a few hundred bytes); the body
+    deadline is on progress: an upload that keeps arriving may take as long as it
+    needs, one that sends nothing for ``body_timeout_seconds`` is answered 408.
+    ``max_connections`` is lowered at start to stay below the file-descriptor limit.
+    """
+
+    head_timeout_seconds: Annotated[float, Meta(gt=0, le=600)] = 10.0
+    body_timeout_seconds: Annotated[float, Meta(gt=0, le=3600)] = 30.0
+    send_timeout_seconds: Annotated[float, Meta(gt=0, le=3600)] = 60.0
+    keep_alive_seconds: Annotated[int, Meta(ge=1, le=3600)] = 5
+    max_connections: Annotated[int, Meta(ge=8, le=1_000_000)] = 4096
+    max_connections_per_peer: Annotated[int, Meta(ge=1, le=1_000_000)] = 64
 
 
 class ServerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -51,6 +69,7 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     image_decodes_at_once: Annotated[int, Meta(ge=1, le=64)] = 2
     image_decode_memory_mib: Annotated[int, Meta(ge=64, le=65_536)] = 256
     mail: MailConfig = MailConfig()
+    connections: ConnectionsConfig = ConnectionsConfig()
 
 
 class ConfigError(Exception):

@@ -15,13 +15,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
 from ...adapters.loopback import LoopbackOverlay
 from ...adapters.mail import OutboxMailer
 from ...adapters.mail.smtp import SmtpMailer, SmtpSettings
 from ...adapters.mycelium import MyceliumError, MyceliumOverlay
-from ...adapters.serving import ManagedServer
+from ...adapters.serving import raise_fd_limit, read_ready, remove_ready, write_ready
+from ...adapters.serving.uvicorn_server import ListenerConfig, ManagedServer
 from ...adapters.sqlite import SqliteStorage
 from ...adapters.support_rpc import ServerInfo
 from ...domain.ports import Mailer, Overlay
@@ -29,9 +28,24 @@ from ...domain.project import ProjectSettings
 from ...domain.ratelimit import Limit
 from .admin_methods import register_admin_methods
 from .benchmark import install_probes
-from .config import ADMIN_SOCKET, BLOB_DIR, DATABASE_FILE, OUTBOX_DIR, ConfigError, ServerConfig
+from .config import (
+    ADMIN_SOCKET,
+    BLOB_DIR,
+    DATABASE_FILE,
+    OUTBOX_DIR,
+    READY_FILE,
+    ConfigError,
+    ServerConfig,
+)
 from .containers import ServerContainer
-from .listeners import bind_tcp, bind_unix, url_host
+from .listeners import (
+    admin_guard,
+    bind_tcp,
+    bind_unix,
+    connection_limits,
+    overlay_guard,
+    url_host,
+)
 
 _log = logging.getLogger("hero_assistance.server")
 PRESENCE_SWEEP_SECONDS = 10.0
@@ -106,8 +120,14 @@ async def serve(data_dir: Path, config: ServerConfig, *,
                 on_ready: Callable[[str], None] | None = None, benchmark: bool = False) -> None:
     """Serve until SIGTERM or SIGINT; ``on_ready`` gets the overlay URL once listening.
 
-    ``benchmark`` adds the bench.* probes of :mod:`.benchmark` (loopback overlay only).
+    Once every listener accepts, ``<data dir>/ready.json`` is written (atomically) for
+    supervisors and scripts; a clean stop removes it. ``benchmark`` adds the bench.*
+    probes of :mod:`.benchmark` (loopback overlay only).
     """
+    ready_path = data_dir / READY_FILE
+    if ready_path.exists() and read_ready(ready_path) is None:
+        ready_path.unlink(missing_ok=True)  # left by a server that was killed
+    fd_limit = raise_fd_limit()
     overlay = make_overlay(config)
     listen = await _listen_address(overlay)
     base_url = f"http://{url_host(listen)}:{config.port}"
@@ -134,21 +154,33 @@ async def serve(data_dir: Path, config: ServerConfig, *,
         container.settings().set(await container.accounts().project_settings())
         tcp = bind_tcp(listen, config.port)
         uds = bind_unix(socket_path)
+        limits = connection_limits(config.connections)
+        overlay_caps = overlay_guard(limits, fd_limit)
         servers = [
-            ManagedServer(uvicorn.Config(container.overlay_app(), lifespan="off",
-                                         ws_max_size=MAX_WS_MESSAGE, access_log=False,
-                                         log_config=None)),
-            ManagedServer(uvicorn.Config(container.admin_app(), lifespan="off",
-                                         ws_max_size=MAX_WS_MESSAGE, access_log=False,
-                                         log_config=None)),
+            ManagedServer(ListenerConfig(container.overlay_app(), guard=overlay_caps,
+                                         limits=limits, ws_max_size=MAX_WS_MESSAGE)),
+            ManagedServer(ListenerConfig(container.admin_app(), guard=admin_guard(),
+                                         limits=limits, ws_max_size=MAX_WS_MESSAGE)),
         ]
         _log.info("admin socket %s", socket_path)
+        _log.info("at most %d overlay connections (%d per peer; file descriptor limit %d)",
+                  overlay_caps.max_connections, overlay_caps.max_per_peer, fd_limit)
         watch = (functools.partial(_watch_address, overlay, listen,
                                    config.mycelium_check_seconds)
                  if isinstance(overlay, MyceliumOverlay) else None)
-        await _run(servers, [tcp, uds], container, base_url, on_ready=on_ready,
-                   watch=watch)
+
+        def ready(url: str) -> None:
+            write_ready(ready_path, f"{url}/rpc", {
+                "overlay": overlay.name, "admin_socket": str(socket_path),
+                "max_connections": overlay_caps.max_connections,
+                "max_connections_per_peer": overlay_caps.max_per_peer, "fd_limit": fd_limit,
+            })
+            if on_ready is not None:
+                on_ready(url)
+
+        await _run(servers, [tcp, uds], container, base_url, on_ready=ready, watch=watch)
     finally:
+        remove_ready(ready_path)
         container.hub().close_all()
         await storage.close()
         with contextlib.suppress(FileNotFoundError):
@@ -173,9 +205,10 @@ async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
         if any(task.done() for task in tasks):
             break
         await asyncio.sleep(0.01)
-    _log.info("serving the %s overlay on %s", container.info().overlay, base_url)
-    if on_ready is not None:
-        on_ready(base_url)
+    if all(server.started for server in servers):  # else a listener failed: never ready
+        _log.info("serving the %s overlay on %s", container.info().overlay, base_url)
+        if on_ready is not None:
+            on_ready(base_url)
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([stopper, *tasks, *watchers], return_when=asyncio.FIRST_COMPLETED)
     for server in servers:

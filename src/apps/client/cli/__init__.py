@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
+from ....adapters.serving import configure_logging
 from ..followed import default_config_dir
 from ..runtime import ClientOptions, OverlayUnavailable
 from ..service.remote import ServiceCallError
@@ -72,14 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         config_dir=(args.config_dir or default_config_dir()).expanduser().resolve(),
         socket_path=(args.socket or default_socket_path()).expanduser().absolute(),
         overlay=args.overlay, device=args.device, mycelium_api=args.mycelium_api)
-    logging.basicConfig(level=logging.INFO if args.command in ("serve", "ui") else logging.ERROR,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.INFO if args.command in ("serve", "ui") else logging.ERROR)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     try:
         if args.command == "ui":
             return run_ui(args, options)
         if args.command == "serve":
-            return asyncio.run(serve(options, out))
+            return asyncio.run(serve(options, out, ready_file=args.ready_file))
         return asyncio.run(_run(COMMANDS[args.command], args, options, out))
     except (UsageError, ServiceCallError, OverlayUnavailable, ServiceAlreadyRunning) as exc:
         return _failed(out, exc)

@@ -71,7 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     watch = command("watch", "print live events of every project until Ctrl-C")
     watch.add_argument("--project", action="append", metavar="LABEL",
                        help="only these projects (repeatable)")
-    command("serve", "run the client as a local service on its Unix socket until stopped")
+    serve = command("serve", "run the client as a local service on its Unix socket until "
+                    "stopped")
+    serve.add_argument("--ready-file", type=Path, metavar="PATH",
+                       help="once serving, write {pid, url, ...} as JSON to PATH (atomically; "
+                       "removed at exit): for supervisors and scripts")
     add_ui_command(sub, parents=[common])  # the Support tab: apps/client/ui
     return parser
 

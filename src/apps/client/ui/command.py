@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ....adapters.serving import remove_ready, write_ready
 from ..followed import default_config_dir
 from ..runtime import ClientOptions, OverlayUnavailable, running_client
 from ..service.unix import default_socket_path
@@ -38,6 +39,9 @@ def add_ui_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
                     help="a host page origin (https://app.example.com) allowed to embed the "
                     "tab in an iframe or as a script; repeat or separate with spaces or "
                     "commas (default: none, same origin only)")
+    ui.add_argument("--ready-file", type=Path, metavar="PATH",
+                    help="once serving, write {pid, url, ...} as JSON to PATH (atomically; "
+                    "removed at exit): for supervisors and scripts")
     return ui
 
 
@@ -76,7 +80,8 @@ def run_ui(args: argparse.Namespace, options: ClientOptions | None = None) -> in
         _say_error(str(exc))
         return EXIT_USAGE
     try:
-        return asyncio.run(_serve(options or client_options(args), settings))
+        return asyncio.run(_serve(options or client_options(args), settings,
+                                  ready_file=getattr(args, "ready_file", None)))
     except OverlayUnavailable as exc:
         _say_error(str(exc))
         return EXIT_UNREACHABLE
@@ -87,7 +92,8 @@ def run_ui(args: argparse.Namespace, options: ClientOptions | None = None) -> in
         return EXIT_OK
 
 
-async def _serve(options: ClientOptions, settings: UiSettings) -> int:
+async def _serve(options: ClientOptions, settings: UiSettings, *,
+                 ready_file: Path | None = None) -> int:
     # The web stack (Litestar, uvicorn) loads only when the tab is served.
     from .runner import serve_ui  # noqa: PLC0415
 
@@ -101,6 +107,8 @@ async def _serve(options: ClientOptions, settings: UiSettings) -> int:
             return EXIT_USAGE
 
         def ready(url: str) -> None:
+            if ready_file is not None:
+                write_ready(ready_file, url, {"embed_origins": " ".join(settings.embed_origins)})
             lines = [f"ready: {url}"]
             if settings.embed_origins:
                 lines.append(f"embeddable from {', '.join(settings.embed_origins)}: "
@@ -108,8 +116,12 @@ async def _serve(options: ClientOptions, settings: UiSettings) -> int:
             sys.stdout.write("".join(f"{line}\n" for line in lines))
             sys.stdout.flush()
 
-        await serve_ui(client, container.registry(), container.fanout(), settings,
-                       on_ready=ready)
+        try:
+            await serve_ui(client, container.registry(), container.fanout(), settings,
+                           on_ready=ready)
+        finally:
+            if ready_file is not None:
+                remove_ready(ready_file)
     return EXIT_OK
 
 

@@ -16,7 +16,10 @@ listening on loopback only it checks each request:
 
 Programs that are not browsers (curl, scripts) send neither header and are served,
 as long as they run as the same user (:mod:`.peer`): other users of the machine are
-refused, as the 0600 Unix socket of the client service refuses them.
+refused, as the 0600 Unix socket of the client service refuses them. Whose process
+connected is asked about the socket's own addresses (recorded by the listener's
+protocol, ``adapters.serving``), never about ``scope["client"]``, which a
+proxy-header middleware would rewrite from ``X-Forwarded-For``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
+from ....adapters.serving import transport_addresses
 from .peer import same_user
 
 Scope = MutableMapping[str, Any]
@@ -76,9 +80,9 @@ class BrowserGuard:
     def _refusal(self, scope: Scope) -> str | None:
         if _header(scope, b"host") not in self.hosts:
             return "unknown Host: open the Support tab at the address it printed"
-        client, server = scope.get("client"), scope.get("server")
-        if client and server and self.owner_check(tuple(client), tuple(server)) is False:
-            return "the connection comes from another user's process"
+        owner = self._owner_refusal(scope)
+        if owner is not None:
+            return owner
         origin = _header(scope, b"origin")
         if origin is not None:
             if origin in self.own_origins or origin in self.embed_origins:
@@ -88,6 +92,17 @@ class BrowserGuard:
         public = path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
         if not public and _header(scope, b"sec-fetch-site") in _FOREIGN_SITES:
             return "requests from other sites are refused"
+        return None
+
+
+    def _owner_refusal(self, scope: Scope) -> str | None:
+        addresses = transport_addresses(scope)
+        if addresses is None:
+            return "the connection did not come through the Support tab's listener"
+        client, server = addresses.client, addresses.server
+        if client and server and server[1] is not None and self.owner_check(
+                client, (server[0], server[1])) is False:
+            return "the connection comes from another user's process"
         return None
 
 

@@ -9,21 +9,35 @@ import signal
 import socket
 from collections.abc import Callable
 
-import uvicorn
-
 from ....adapters.jsonrpc import MethodRegistry
-from ....adapters.serving import ManagedServer, listening_tcp
+from ....adapters.serving import (
+    ConnectionGuard,
+    ConnectionLimits,
+    connection_budget,
+    listening_tcp,
+    raise_fd_limit,
+)
+from ....adapters.serving.uvicorn_server import ListenerConfig, ManagedServer
 from ..client import SupportClient
 from ..service import ClientContext, EventFanout
 from .app import build_ui_app
 from .settings import UiSettings, loopback_host
 
 _log = logging.getLogger(__name__)
+TAB_CONNECTIONS = 256
+"""Connections the tab's server holds at most: every client is this machine (one peer
+address), a browser opens a handful per page."""
 
 
 def bind_loopback(host: str, port: int) -> socket.socket:
     """A listening TCP socket on exactly ``host``, which must be a loopback address."""
     return listening_tcp(loopback_host(host), port, backlog=128)
+
+
+def tab_guard() -> ConnectionGuard:
+    """The tab server's connection cap, below this process's (raised) fd limit."""
+    cap = connection_budget(TAB_CONNECTIONS, raise_fd_limit())
+    return ConnectionGuard(max_connections=cap, max_per_peer=cap, name="Support tab")
 
 
 async def serve_ui(client: SupportClient, registry: MethodRegistry[ClientContext],
@@ -47,10 +61,9 @@ async def serve_ui(client: SupportClient, registry: MethodRegistry[ClientContext
             handled.append(sig)
     try:
         app = build_ui_app(client, registry, fanout, settings, port=port)
-        server = ManagedServer(uvicorn.Config(
-            app, lifespan="off", ws="websockets-sansio",
-            ws_max_size=settings.max_socket_message, access_log=False, log_config=None,
-            timeout_graceful_shutdown=3,
+        server = ManagedServer(ListenerConfig(
+            app, guard=tab_guard(), limits=ConnectionLimits(),
+            ws_max_size=settings.max_socket_message, timeout_graceful_shutdown=3,
         ))
         task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn has no event
