@@ -1,8 +1,9 @@
 """A real ``hero-assistance-server`` process, and clients that reach it as chosen devices.
 
 The server runs exactly as an operator runs it: ``init`` a data directory with the
-loopback overlay, ``serve`` as a child process, wait for its ``ready:`` line, stop it
-with SIGTERM (then SIGKILL if it hangs). On the loopback overlay every 127.x.y.z
+loopback overlay, ``serve`` as a child process, wait for the ``ready.json`` it writes
+into its data directory (as a supervisor does), stop it with SIGTERM (then SIGKILL if
+it hangs). On the loopback overlay every 127.x.y.z
 address is a separate device, so a client picks its identity by binding its outgoing
 socket to one of them, the same way a real device is its overlay address.
 
@@ -38,11 +39,13 @@ import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from hero_assistance.adapters.serving import NotReady, ReadyRecord, read_ready, wait_ready
 from hero_assistance.apps.server import cli
 from hero_assistance.apps.server.admin_client import AdminClient
 from hero_assistance.apps.server.config import (
     ADMIN_SOCKET,
     OUTBOX_DIR,
+    READY_FILE,
     ServerConfig,
     load_config,
     write_config,
@@ -66,7 +69,7 @@ def server_command() -> list[str]:
 def child_environment() -> dict[str, str]:
     """The test's environment without settings that would hide buffering bugs."""
     env = dict(os.environ)
-    env.pop("PYTHONUNBUFFERED", None)  # a supervisor reads "ready:" from a plain pipe
+    env.pop("PYTHONUNBUFFERED", None)  # output buffering must not matter to anyone
     return env
 
 
@@ -109,6 +112,15 @@ class ServerProcess:
         return self.data_dir / OUTBOX_DIR
 
     @property
+    def ready_file(self) -> Path:
+        """Where the server says it is ready (``ready.json``)."""
+        return self.data_dir / READY_FILE
+
+    def readiness(self) -> ReadyRecord | None:
+        """What the ready file says now (``None``: not ready, or stale)."""
+        return read_ready(self.ready_file)
+
+    @property
     def admin_socket(self) -> Path:
         """The operator's Unix socket."""
         return self.data_dir / ADMIN_SOCKET
@@ -146,8 +158,10 @@ class ServerProcess:
 
 
 def start_server(root: Path, *, name: str = "Integration project",
-                 **config: Any) -> ServerProcess:
-    """``init`` a loopback project under ``root``, apply ``config``, ``serve`` it."""
+                 env: dict[str, str] | None = None,
+                 preexec_fn: Any = None, **config: Any) -> ServerProcess:
+    """``init`` a loopback project under ``root``, apply ``config``, ``serve`` it
+    (with ``env`` added to its environment, ``preexec_fn`` run in the child)."""
     data_dir = root / "data"
     port = free_port()
     code = run_cli_in_process(data_dir, "init", name, "--overlay", "loopback",
@@ -162,7 +176,8 @@ def start_server(root: Path, *, name: str = "Integration project",
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
         process = subprocess.Popen(  # noqa: S603 - our own console script
             [*server_command(), "--data-dir", str(data_dir), "serve"],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_environment(),
+            stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+            env={**child_environment(), **(env or {})}, preexec_fn=preexec_fn,  # noqa: PLW1509
         )
     server = ServerProcess(data_dir=data_dir, port=port, process=process,
                            stdout_path=stdout_path, stderr_path=stderr_path)
@@ -175,19 +190,15 @@ def start_server(root: Path, *, name: str = "Integration project",
 
 
 def _wait_ready(server: ServerProcess) -> str:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        for line in server.stdout_path.read_text(errors="replace").splitlines():
-            if line.startswith("ready: "):
-                url = line.removeprefix("ready: ").strip()
-                if url != f"{server.base_url}/rpc":
-                    raise ServerFailed(f"ready on {url}, expected {server.base_url}/rpc")
-                return url
-        if server.process.poll() is not None:
-            raise ServerFailed(f"the server exited with {server.process.returncode} before "
-                               f"it was ready:\n{server.log()}")
-        time.sleep(0.02)
-    raise ServerFailed(f"no 'ready:' line within {START_TIMEOUT} s:\n{server.log()}")
+    try:
+        record = wait_ready(server.ready_file, timeout=START_TIMEOUT, pid=server.process.pid,
+                            running=lambda: server.process.poll() is None)
+    except NotReady as exc:
+        raise ServerFailed(f"{exc} (exit code {server.process.poll()}):\n{server.log()}"
+                           ) from None
+    if record.url != f"{server.base_url}/rpc":
+        raise ServerFailed(f"ready on {record.url}, expected {server.base_url}/rpc")
+    return record.url
 
 
 def run_cli_in_process(data_dir: Path, *args: str) -> tuple[int, str, str]:
