@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hero_assistance.adapters.serving import TRANSPORT_EXTENSION
 from hero_assistance.apps.client.ui.guard import BrowserGuard, Message
 
 pytestmark = pytest.mark.anyio
@@ -21,10 +22,25 @@ async def _app(scope: dict[str, Any], _receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": scope["path"].encode()})
 
 
-def _client(owner: bool | None = True) -> httpx.AsyncClient:
+SOCKET_CLIENT = ("127.0.0.1", 50123)
+SOCKET_SERVER = ("127.0.0.1", 7340)
+
+
+def _from_socket(app: Any, client: Any = SOCKET_CLIENT) -> Any:
+    """``app`` behind what the guarded protocol adds: the socket's own addresses."""
+    async def stamped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        record = {"client": client, "server": SOCKET_SERVER}
+        scope = {**scope, "extensions": {**scope.get("extensions", {}),
+                                         TRANSPORT_EXTENSION: record}}
+        await app(scope, receive, send)
+    return stamped
+
+
+def _client(owner: bool | None = True, *, stamped: bool = True) -> httpx.AsyncClient:
     guard = BrowserGuard(_app, hosts=[OWN, "localhost:7340"], embed_origins=[HOST_PAGE],
                          owner_check=lambda _client, _server: owner)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=guard),
+    app = _from_socket(guard) if stamped else guard
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                              base_url=f"http://{OWN}")
 
 
@@ -69,6 +85,29 @@ async def test_only_this_users_processes_are_served(owner: bool | None, status: 
     assert rpc.status_code == page.status_code == status
 
 
+async def test_the_owner_is_asked_about_the_socket_not_the_scope_client() -> None:
+    asked: list[tuple[Any, Any]] = []
+
+    def owner(client: Any, server: Any) -> bool:
+        asked.append((client, server))
+        return False
+
+    guard = BrowserGuard(_app, hosts=[OWN], embed_origins=[], owner_check=owner)
+    # What a proxy-header middleware would have made of X-Forwarded-For: 10.1.2.3.
+    transport = httpx.ASGITransport(app=_from_socket(guard), client=("10.1.2.3", 0))
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{OWN}") as client:
+        response = await client.post("/rpc", headers={"X-Forwarded-For": "10.1.2.3"})
+    assert response.status_code == 403
+    assert asked == [(SOCKET_CLIENT, SOCKET_SERVER)]
+
+
+async def test_a_scope_without_the_socket_record_is_refused() -> None:
+    async with _client(stamped=False) as client:
+        response = await client.post("/rpc")
+    assert response.status_code == 403
+    assert "listener" in response.text
+
+
 async def test_the_page_and_assets_load_from_any_site_for_embedding() -> None:
     async with _client() as client:
         for path in ("/", "/embed.js", "/static/tab.js"):
@@ -106,7 +145,8 @@ async def test_a_websocket_from_a_foreign_page_is_closed_before_it_opens() -> No
 
     guard = BrowserGuard(app, hosts=[OWN], embed_origins=[], owner_check=lambda *_: True)
     scope = {"type": "websocket", "path": "/rpc", "headers": [
-        (b"host", OWN.encode()), (b"origin", b"https://evil.example")]}
+        (b"host", OWN.encode()), (b"origin", b"https://evil.example")],
+        "extensions": {TRANSPORT_EXTENSION: {"client": SOCKET_CLIENT, "server": SOCKET_SERVER}}}
     await guard(scope, receive, send)
     assert reached == []
     assert sent[0]["type"] == "websocket.close"
