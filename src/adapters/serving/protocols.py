@@ -5,8 +5,10 @@ notion of a client that stops reading, and no cap per peer: one process could be
 held by ~1,000 connections that each send a byte a second. These subclasses add, per
 connection and without parsing anything more than uvicorn does:
 
-- admission at accept by the listener's :class:`~.guard.ConnectionGuard` (over a cap
-  the connection is closed before a byte is read, or a stale one is evicted);
+- a lease of the listener's :class:`~.guard.ConnectionGuard`, taken at accept by
+  :class:`~.acceptor.GuardedAcceptor` (or here in ``connection_made`` when served by
+  a plain asyncio server): over a cap the connection is closed before a byte is read,
+  or a stale one is evicted;
 - a deadline for the request head (``head_timeout``, counted from the first byte of
   a request, or from the connect for the first one): 408, then close; a connection
   that never sent a byte is just closed;
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
@@ -35,14 +37,13 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from uvicorn.server import ServerState
 from websockets.http11 import Request
 
+from .acceptor import LOCAL_PEER, peer_key
 from .guard import ConnectionGuard, Lease
 from .limits import ConnectionLimits
 from .transport import TRANSPORT_EXTENSION, transport_record
 
 _log = logging.getLogger(__name__)
 
-LOCAL_PEER = "local"
-"""The guard's name for a peer without an address (a Unix socket's client)."""
 _TIMEOUT_BODY = b"408 Request Timeout: the request did not arrive in time\n"
 
 
@@ -54,11 +55,6 @@ def _settings(config: Config) -> tuple[ConnectionGuard, ConnectionLimits]:
     return guard, limits
 
 
-def peer_key(client: tuple[str, int] | None) -> str:
-    """What the per-peer cap counts by: the peer's address text."""
-    return client[0] if client else LOCAL_PEER
-
-
 class GuardedHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with admission, deadlines and the transport record."""
 
@@ -68,6 +64,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._guard, self._limits = _settings(config)
         self._lease: Lease | None = None
         self._refused = False
+        self._evicted = False
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._send_timer: asyncio.TimerHandle | None = None
@@ -76,14 +73,27 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     # -- connection --------------------------------------------------------------
 
+    def adopt_lease(self, lease: Lease) -> None:
+        """The acceptor admitted this connection already."""
+        self._lease = lease
+
+    def evict(self) -> None:
+        """The guard made room with this connection: close it now."""
+        transport = cast("asyncio.Transport | None", self.transport)  # None until made
+        if transport is not None:
+            transport.abort()
+        else:
+            self._evicted = True  # evicted before the transport was made
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        """Admit (or refuse, before reading a byte), then serve as uvicorn does."""
-        lease = self._guard.admit(peer_key(get_remote_addr(transport)), transport.abort)
-        if lease is None:
+        """Admit (unless the acceptor did; or refuse, before reading a byte), then serve
+        as uvicorn does."""
+        if self._lease is None:
+            self._lease = self._guard.admit(peer_key(get_remote_addr(transport)), self.evict)
+        if self._lease is None or self._evicted:
             self._refused = True
             transport.abort()
             return
-        self._lease = lease
         super().connection_made(transport)
         self._head_timer = self.loop.call_later(self._limits.head_timeout, self._head_expired)
 

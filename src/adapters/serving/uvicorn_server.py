@@ -13,13 +13,16 @@ matters at the edge:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import socket
 from collections.abc import Generator
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 
 from ._peer_mistakes import quiet_peer_mistakes
+from .acceptor import GuardedAcceptor
 from .guard import ConnectionGuard
 from .limits import ConnectionLimits
 from .protocols import GuardedHttpProtocol, GuardedWebSocketProtocol
@@ -55,8 +58,9 @@ class ListenerConfig(uvicorn.Config):
 
 
 class ManagedServer(uvicorn.Server):
-    """A uvicorn server whose shutdown the app decides (it handles SIGTERM/SIGINT and
-    stops every listener together by setting ``should_exit``).
+    """A uvicorn server on sockets the app made, accepting through the guard, whose
+    shutdown the app decides (it handles SIGTERM/SIGINT and stops every listener
+    together by setting ``should_exit``).
 
     It also keeps a peer's protocol mistakes out of the log as tracebacks
     (:mod:`._peer_mistakes`).
@@ -67,6 +71,30 @@ class ManagedServer(uvicorn.Server):
             raise TypeError("ManagedServer serves a ListenerConfig only")
         super().__init__(config)
         quiet_peer_mistakes()
+        self.listener_config = config
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's start-up for given sockets, accepting with :class:`GuardedAcceptor`
+        instead of ``loop.create_server`` (see :mod:`.acceptor` for why)."""
+        if not sockets:
+            raise TypeError("ManagedServer serves listening sockets the app made")
+        await self.lifespan.startup()
+        if self.lifespan.should_exit:
+            self.should_exit = True
+            return
+        config = self.listener_config
+
+        def create_protocol() -> asyncio.Protocol:
+            return config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=self.server_state, app_state=self.lifespan.state)
+
+        acceptors = [GuardedAcceptor(sock, create_protocol, config.connection_guard)
+                     for sock in sockets]
+        for acceptor in acceptors:
+            acceptor.start()
+        # uvicorn's shutdown calls close() and wait_closed() on these, as on asyncio's.
+        self.servers = cast("list[asyncio.base_events.Server]", acceptors)
+        self.started = True
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:

@@ -17,6 +17,11 @@ from ...adapters.serving import (
 )
 from .config import ConnectionsConfig
 
+OVERLAY_BACKLOG = 4096
+"""Connections the kernel queues before the server accepts them (capped by
+``net.core.somaxconn``). A burst of connects beyond it makes the kernel drop SYNs, and
+a device caught in the burst waits a second for its retransmission: a deep queue
+lets the guard see, and evict or refuse, the burst instead."""
 ADMIN_CONNECTIONS = 16
 """The admin socket's own cap: operator commands are few, and an overlay flood must not
 take the operator's way in (the overlay's cap leaves room for these)."""
@@ -26,7 +31,7 @@ def bind_tcp(address: str, port: int) -> socket.socket:
     """A listening TCP socket on exactly ``address`` (never a wildcard)."""
     if ipaddress.ip_address(address).is_unspecified:
         raise ValueError("refusing to listen on a wildcard address")
-    return listening_tcp(address, port)
+    return listening_tcp(address, port, backlog=OVERLAY_BACKLOG)
 
 
 def bind_unix(path: Path) -> socket.socket:
