@@ -5,6 +5,15 @@ and a demo customer, the project server (mycelium when a daemon answers, otherwi
 the loopback overlay), each demo device signed in through a real sign-in email (read
 from the project's outbox), and a Support tab per device. Running it again reuses what
 exists and starts only what is not running. ``stop``: stops every process it recorded.
+
+Whether a process is ready is read from the ready file it writes (the server's
+``ready.json`` in its data directory, each tab's ``--ready-file``), never from its log.
+
+Environment (all optional): ``HERO_ASSISTANCE_DEMO_DIR`` (where the demo's state
+lives; default ``.hero_assistance/`` in the repository), ``HERO_ASSISTANCE_DEMO_PORT``
+(the server's port, default 7330; the tabs take PORT+11 and PORT+12, or the next free
+ones), ``HERO_ASSISTANCE_DEMO_OVERLAY`` (``loopback`` or ``mycelium``; default: mycelium
+when a daemon answers on 127.0.0.1:8990).
 """
 
 from __future__ import annotations
@@ -26,8 +35,13 @@ from typing import Any
 
 import httpx
 
+from hero_assistance.adapters.serving import read_ready
+from hero_assistance.apps.server.admin_client import AdminClient, AdminError, ServerNotRunning
+
 ROOT = Path(__file__).resolve().parents[1]
-STATE = ROOT / ".hero_assistance"
+STATE = Path(os.environ.get("HERO_ASSISTANCE_DEMO_DIR") or ROOT / ".hero_assistance").resolve()
+BASE_PORT = int(os.environ.get("HERO_ASSISTANCE_DEMO_PORT") or 7330)
+OVERLAY = os.environ.get("HERO_ASSISTANCE_DEMO_OVERLAY", "")
 PROJECT_DIR = STATE / "project"
 PIDS = STATE / "pids"
 LOGS = STATE / "logs"
@@ -38,6 +52,7 @@ CLIENT = str(BIN / "hero-assistance-client")
 MYCELIUM_API = "http://127.0.0.1:8990"
 PROJECT_LABEL = "demo"
 WAIT_SECONDS = 30.0
+POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -53,9 +68,10 @@ class DemoPerson:
 
 
 PEOPLE = (
-    DemoPerson("agent", "agent@example.com", "Demo Agent", "agent", "127.0.0.21", 7341),
+    DemoPerson("agent", "agent@example.com", "Demo Agent", "agent", "127.0.0.21",
+               BASE_PORT + 11),
     DemoPerson("customer", "customer@example.com", "Demo Customer", "customer",
-               "127.0.0.22", 7342),
+               "127.0.0.22", BASE_PORT + 12),
 )
 
 
@@ -86,6 +102,9 @@ def running_pid(name: str) -> int | None:
         os.kill(pid, 0)
     except ProcessLookupError:
         return None
+    with contextlib.suppress(OSError):  # an exited child of ours that is not reaped yet
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return None
     return pid
 
 
@@ -106,19 +125,23 @@ def stop_all() -> int:
     if not PIDS.exists():
         say("nothing to stop")
         return 0
+    stopping: dict[str, int] = {}
     for pid_file in sorted(PIDS.glob("*.pid")):
-        name = pid_file.stem
-        pid = running_pid(name)
+        pid = running_pid(pid_file.stem)
         if pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGTERM)
-            deadline = time.monotonic() + 10
-            while running_pid(name) is not None and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if running_pid(name) is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pid, signal.SIGKILL)
-            say(f"stopped {name} (pid {pid})")
+            stopping[pid_file.stem] = pid
+    deadline = time.monotonic() + 10  # all of them stop at once, each within 10 s
+    while any(running_pid(name) is not None for name in stopping) and (
+            time.monotonic() < deadline):
+        time.sleep(POLL_SECONDS)
+    for name, pid in stopping.items():
+        if running_pid(name) is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        say(f"stopped {name} (pid {pid})")
+    for pid_file in PIDS.glob("*.pid"):
         pid_file.unlink()
     return 0
 
@@ -132,17 +155,27 @@ def run(argv: list[str], *, check: bool = True) -> subprocess.CompletedProcess[s
     return done
 
 
-def wait_for(what: str, probe: Any, timeout: float = WAIT_SECONDS) -> Any:
-    """Poll ``probe()`` until it returns something truthy."""
+def wait_for(what: str, probe: Any, timeout: float = WAIT_SECONDS,
+             process: str | None = None) -> Any:
+    """Poll ``probe()`` until it returns something truthy (fail early if ``process``,
+    a recorded name, exits meanwhile)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError, OSError, ValueError):
             result = probe()
             if result:
                 return result
-        time.sleep(0.2)
+        if process is not None and running_pid(process) is None:
+            fail(f"{what} exited (see {LOGS / (process + '.log')})")
+        time.sleep(POLL_SECONDS)
     fail(f"{what} did not answer within {timeout:.0f} s (see {LOGS})")
     return None
+
+
+def ready_url(path: Path, process: str) -> str:
+    """The URL in ``path`` if the recorded process ``process`` wrote it and runs."""
+    record = read_ready(path)
+    return record.url if record is not None and record.pid == running_pid(process) else ""
 
 
 # -- ports and overlay -----------------------------------------------------------------
@@ -163,7 +196,7 @@ def choose_ports() -> dict[str, int]:
     with contextlib.suppress(FileNotFoundError, ValueError):
         return dict(json.loads(PORTS_FILE.read_text()))
     ports: dict[str, int] = {}
-    wanted = {"server": 7330, **{p.key: p.preferred_port for p in PEOPLE}}
+    wanted = {"server": BASE_PORT, **{p.key: p.preferred_port for p in PEOPLE}}
     for name, preferred in wanted.items():
         port = preferred
         while not port_is_free(port) or port in ports.values():
@@ -172,6 +205,15 @@ def choose_ports() -> dict[str, int]:
     STATE.mkdir(parents=True, exist_ok=True)
     PORTS_FILE.write_text(json.dumps(ports, indent=2) + "\n")
     return ports
+
+
+def demo_overlay() -> str:
+    """The overlay a new demo project uses (``HERO_ASSISTANCE_DEMO_OVERLAY`` decides)."""
+    if OVERLAY in ("loopback", "mycelium"):
+        return OVERLAY
+    if OVERLAY:
+        fail(f"HERO_ASSISTANCE_DEMO_OVERLAY is {OVERLAY!r}: say loopback or mycelium")
+    return "mycelium" if mycelium_answers() else "loopback"
 
 
 def mycelium_answers() -> bool:
@@ -185,47 +227,42 @@ def mycelium_answers() -> bool:
 
 
 # -- the demo ---------------------------------------------------------------------------
-
-def server_url() -> str:
-    """The project server's URL from its ready line (it knows its overlay address)."""
-    log = (LOGS / "server.log").read_text(errors="replace")
-    ready = [line for line in log.splitlines() if line.startswith("ready: ")]
-    if not ready:
-        return ""
-    return ready[-1].removeprefix("ready: ").removesuffix("/rpc").strip()
-
+# Only the server and the tabs are processes; everything else is a call on what runs:
+# the operator's methods on the server's admin socket, each device's on its own tab
+# (the client service behind the Support tab). No command is started to ask a question.
 
 def ensure_server(ports: dict[str, int]) -> tuple[str, str]:
     """Create and start the project server; its URL and overlay name."""
-    overlay = "mycelium" if mycelium_answers() else "loopback"
     if not (PROJECT_DIR / "server.json").exists():
         run([SERVER, "--data-dir", str(PROJECT_DIR), "init", "Demo project",
-             "--overlay", overlay, "--port", str(ports["server"]),
+             "--overlay", demo_overlay(), "--port", str(ports["server"]),
              "--sender", "support@example.com"])
     config = json.loads((PROJECT_DIR / "server.json").read_text())
     overlay = config["overlay"]
     if running_pid("server") is None:
         say(f"starting the project server on the {overlay} overlay"
-            + ("" if overlay == "mycelium" else
+            + ("" if overlay == "mycelium" or OVERLAY else
                " (no mycelium daemon answers on 127.0.0.1:8990; loopback is for demos)"))
         (LOGS / "server.log").unlink(missing_ok=True)
         spawn("server", [SERVER, "--data-dir", str(PROJECT_DIR), "serve"])
-    url = wait_for("the project server", server_url)
-    wait_for("the project server", lambda: httpx.post(
-        f"{url}/rpc", json={"jsonrpc": "2.0", "id": 1, "method": "project.info"},
-        timeout=2.0).json().get("result"))
-    return str(url), str(overlay)
+    # The server writes ready.json once it listens (it knows its overlay address).
+    url = wait_for("the project server",
+                   lambda: ready_url(PROJECT_DIR / "ready.json", "server"), process="server")
+    return str(url).removesuffix("/rpc"), str(overlay)
 
 
 def ensure_enrolled() -> None:
-    """Enroll the demo people who are not enrolled yet."""
-    users = json.loads(run([SERVER, "--data-dir", str(PROJECT_DIR), "users", "--json"]).stdout)
-    known = {user["email"] for user in users}
-    for person in PEOPLE:
-        if person.email not in known:
-            run([SERVER, "--data-dir", str(PROJECT_DIR), "enroll", person.email,
-                 "--role", person.role, "--name", person.name])
-            say(f"enrolled {person.email} as {person.role}")
+    """Enroll the demo people who are not enrolled yet (as the operator)."""
+    try:
+        with AdminClient(PROJECT_DIR, timeout=WAIT_SECONDS) as admin:
+            known = {user["email"] for user in admin.call("user.list")}
+            for person in PEOPLE:
+                if person.email not in known:
+                    admin.call("user.enroll", {"email": person.email, "role": person.role,
+                                               "display_name": person.name})
+                    say(f"enrolled {person.email} as {person.role}")
+    except (AdminError, ServerNotRunning) as exc:
+        fail(f"enrolling the demo people: {exc}")
 
 
 def client_argv(person: DemoPerson, overlay: str) -> list[str]:
@@ -254,46 +291,77 @@ def newest_code_for(address: str, after: float) -> str:
     return ""
 
 
-def ensure_device(person: DemoPerson, url: str, overlay: str) -> None:
+def tab_call(tab: str, method: str, params: dict[str, Any] | None = None) -> Any:
+    """A method of a device's client service, on its tab's ``/rpc`` (as a local program
+    of this user calls it)."""
+    request: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": method}
+    if params is not None:
+        request["params"] = params
+    try:
+        answer = httpx.post(f"{tab}rpc", json=request, timeout=WAIT_SECONDS,
+                            trust_env=False).json()
+    except (httpx.HTTPError, ValueError) as exc:
+        fail(f"{method} on {tab}: {exc}")
+    if "error" in answer:
+        fail(f"{method} on {tab}: {answer['error'].get('message')}")
+    return answer["result"]
+
+
+def ensure_device(person: DemoPerson, tab: str, url: str) -> None:
     """Follow the project from this device and sign it in if it is not yet."""
-    argv = client_argv(person, overlay)
-    projects = json.loads(run([*argv, "--json", "projects"]).stdout or "[]")
-    states = projects if isinstance(projects, list) else projects.get("projects", [])
-    mine = next((s for s in states if s.get("label") == PROJECT_LABEL), None)
-    if mine is None:
-        run([*argv, "follow", url, "--label", PROJECT_LABEL])
-    elif mine.get("bound"):
+    def mine() -> dict[str, Any] | None:
+        # wait: until the first attempt on each project is over (it knows if it is bound)
+        states = tab_call(tab, "client.projects", {"wait": 10})
+        return next((s for s in states if s.get("label") == PROJECT_LABEL), None)
+
+    state = mine()
+    if state is None:
+        tab_call(tab, "client.follow", {"address": url, "label": PROJECT_LABEL})
+        state = mine()
+    if state is not None and state.get("bound"):
         return
     asked_at = time.time() - 1
-    run([*argv, "enroll", person.email, "--project", PROJECT_LABEL,
-         "--device-label", f"demo {person.key}"])
+    tab_call(tab, "client.enroll", {"project": PROJECT_LABEL, "email": person.email,
+                                    "device_label": f"demo {person.key}"})
     code = wait_for(f"the sign-in email of {person.email}",
                     lambda: newest_code_for(person.email, asked_at), timeout=10)
-    run([*argv, "enroll", person.email, "--project", PROJECT_LABEL, "--code", code])
+    confirmed = tab_call(tab, "client.confirm", {"project": PROJECT_LABEL, "code": code})
+    if not confirmed.get("bound"):
+        fail(f"the {person.key}'s device is not signed in after its code: {confirmed}")
     say(f"signed in the {person.key}'s device")
 
 
-def ensure_tab(person: DemoPerson, overlay: str, port: int) -> str:
-    """Serve the Support tab of one device; its URL."""
+def start_tab(person: DemoPerson, overlay: str, port: int) -> None:
+    """Serve the Support tab of one device, unless it runs already."""
     name = f"tab-{person.key}"
     if running_pid(name) is None:
-        spawn(name, [*client_argv(person, overlay), "ui", "--port", str(port)])
-    tab = f"http://127.0.0.1:{port}/"
-    wait_for(f"the {person.key}'s Support tab",
-             lambda: httpx.get(tab, timeout=2.0).status_code == 200)
-    return tab
+        spawn(name, [*client_argv(person, overlay), "ui", "--port", str(port),
+                     "--ready-file", str(_tab_ready_file(person))])
+
+
+def _tab_ready_file(person: DemoPerson) -> Path:
+    return STATE / f"tab-{person.key}.ready.json"
+
+
+def wait_tab(person: DemoPerson) -> str:
+    """The URL of a device's Support tab, once it serves."""
+    name = f"tab-{person.key}"
+    url = wait_for(f"the {person.key}'s Support tab",
+                   lambda: ready_url(_tab_ready_file(person), name), process=name)
+    return str(url)
 
 
 def start() -> int:
     """Bring the whole demo up; exit 0 once everything answers."""
     ports = choose_ports()
     url, overlay = ensure_server(ports)
-    ensure_enrolled()
     people = PEOPLE if overlay == "loopback" else PEOPLE[:1]
-    tabs = {}
+    for person in people:  # the tabs start side by side, while the people are enrolled
+        start_tab(person, overlay, ports[person.key])
+    ensure_enrolled()
+    tabs = {person.key: wait_tab(person) for person in people}
     for person in people:
-        ensure_device(person, url, overlay)
-        tabs[person.key] = ensure_tab(person, overlay, ports[person.key])
+        ensure_device(person, tabs[person.key], url)
     say("")
     say(f"hero_assistance demo is running ({overlay} overlay)")
     say(f"  project server   {url}/rpc   (OpenRPC: rpc.discover)")

@@ -24,6 +24,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
+from hero_assistance.adapters.serving import read_ready
+from hero_assistance.apps.server.config import READY_FILE
+
 from . import machine
 
 HOST = "127.0.0.1"
@@ -80,7 +83,8 @@ def configure(data_dir: Path, *, synchronous: str) -> dict[str, Any]:
 
 
 def _environment() -> dict[str, str]:
-    # The "ready:" line must not wait in a block buffer of the pipe.
+    # Output is drained from a pipe; unbuffered, an older server's "ready:" line (see
+    # _wait_ready) does not wait in a block buffer.
     return {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
@@ -131,22 +135,35 @@ class ServerProcess:
         return self
 
     def _wait_ready(self) -> None:
+        """Until the server's ``ready.json`` names this process.
+
+        A server of another checkout (``--server-src``) may predate the ready file; for
+        it alone the ``ready:`` line it prints is taken instead.
+        """
         assert self._process is not None  # noqa: S101
         assert self._process.stdout is not None  # noqa: S101
         stdout = self._process.stdout
-        found = threading.Event()
+        said_ready = threading.Event()
 
         def watch() -> None:
             for line in stdout:
                 if line.startswith(b"ready:"):
-                    found.set()
+                    said_ready.set()
             # Keep draining so the server never blocks on a full pipe.
 
         threading.Thread(target=watch, daemon=True, name="server-stdout").start()
+        ready_file = self.data_dir / READY_FILE
+        foreign = self._command != server_command()
         deadline = time.monotonic() + START_TIMEOUT
-        while not found.wait(0.05):
+        while True:
+            record = read_ready(ready_file)
+            if record is not None and record.pid == self._process.pid:
+                return
+            if foreign and said_ready.is_set():
+                return
             if self._process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start:\n{self.log_tail()}")
+            time.sleep(0.02)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

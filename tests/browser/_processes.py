@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.server
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -23,6 +22,8 @@ from typing import Any
 
 import httpx
 
+from hero_assistance.adapters.serving import NotReady, wait_ready
+from hero_assistance.apps.server.config import READY_FILE
 from tests.support.processes import terminate
 from tests.support.sign_in_mail import newest_sign_in_code
 
@@ -69,17 +70,13 @@ class Child:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for(self, pattern: str) -> re.Match[str]:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            found = re.search(pattern, self.output(), re.MULTILINE)
-            if found:
-                return found
-            if self.process.poll() is not None:
-                raise ProcessFailed(f"exited with {self.process.returncode}:\n{self.output()}")
-            if time.monotonic() > deadline:
-                raise ProcessFailed(f"no {pattern!r} in {START_TIMEOUT} s:\n{self.output()}")
-            time.sleep(0.02)
+    def wait_ready(self, ready_file: Path) -> str:
+        """The URL in the ready file the program writes once it serves."""
+        try:
+            return wait_ready(ready_file, timeout=START_TIMEOUT, pid=self.process.pid,
+                              running=lambda: self.process.poll() is None).url
+        except NotReady as exc:
+            raise ProcessFailed(f"{exc}:\n{self.output()}") from None
 
     def stop(self) -> int:
         """SIGTERM, then SIGKILL after a grace period; the exit code."""
@@ -116,11 +113,11 @@ class ProjectServer:
         self.serve()
 
     def serve(self) -> None:
-        """``serve`` the project (again); waits for its ready line."""
+        """``serve`` the project (again); waits for its ready file."""
         log = self.data_dir.parent / f"{self.data_dir.name}-{int(time.time() * 1000)}.log"
         self.child = Child.start([*SERVER_COMMAND, "--data-dir", str(self.data_dir), "serve"],
                                  log)
-        self.child.wait_for(r"ready: http://")
+        self.child.wait_ready(self.data_dir / READY_FILE)
 
     def stop(self) -> int:
         return self.child.stop() if self.child is not None else 0
@@ -160,13 +157,15 @@ class SupportTab:
                     "--device", self.device, "--no-service", *args])
 
     def start(self) -> None:
-        """``hero-assistance-client ui`` on this tab's port; waits for its ready line."""
+        """``hero-assistance-client ui`` on this tab's port; waits for its ready file."""
         frames = [a for origin in self.embed_origins for a in ("--frame-ancestors", origin)]
+        ready_file = self.root / "ui-ready.json"
         command = [*CLIENT_COMMAND, "--config-dir", str(self.root / "config"),
                    "--socket", str(self.root / "client.sock"), "--overlay", "loopback",
-                   "--device", self.device, "ui", "--port", str(self.port), *frames]
+                   "--device", self.device, "ui", "--port", str(self.port), *frames,
+                   "--ready-file", str(ready_file)]
         self.child = Child.start(command, self.root / f"ui-{int(time.time() * 1000)}.log")
-        self.child.wait_for(r"^ready: http://")
+        assert self.child.wait_ready(ready_file) == f"{self.url}/"
 
     def stop(self) -> int:
         return self.child.stop() if self.child is not None else 0

@@ -18,7 +18,7 @@ import pytest
 
 from hero_assistance.apps.server.config import ServerConfig, write_config
 from tests.support.netns import Namespace, add_address, join, namespaces, why_no_namespaces
-from tests.support.processes import READY, Child, start_server, start_standin
+from tests.support.processes import Child, start_server, start_standin
 
 SERVER_IP, PEER_IP = "4aa:1::1", "4aa:1::2"
 OUTSIDE_SERVER_IP, OUTSIDE_PEER_IP = "fd00::1", "fd00::2"
@@ -80,7 +80,7 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
             server = start_server(data_dir, tmp_path / "server.log", "--overlay", "mycelium",
                                   prefix=server_ns.prefix())
             children.append(server)
-            url = server.wait_for(READY).group(1)
+            url = server.wait_ready()
             yield Hosts(server=server_ns, peer=peer_ns, url=url, server_process=server)
         finally:
             for child in reversed(children):

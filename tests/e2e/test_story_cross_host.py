@@ -37,7 +37,7 @@ from hero_assistance.apps.server.config import MailConfig, ServerConfig, write_c
 from tests.support.client_cli import Result, Watch, Workspace
 from tests.support.netns import why_no_namespaces
 from tests.support.overlay_lan import STANDIN_API, OverlayHost, overlay_lan
-from tests.support.processes import READY, Child, server_command, start, start_server
+from tests.support.processes import Child, server_command, start, start_server
 from tests.support.sign_in_mail import SignInMail, read_sign_in_mail
 from tests.support.smtp_sink import SINK, Maildir
 from tests.unit.images import png_image
@@ -130,7 +130,7 @@ def story(tmp_path: Path) -> Iterator[Story]:
                               "--mycelium-api", STANDIN_API, prefix=server_host.prefix())
         stops.callback(server.stop)
         # The server asked its daemon (getInfo) and bound exactly that address.
-        assert server.wait_for(READY).group(1) == f"{SERVER_URL}/rpc"
+        assert server.wait_ready() == f"{SERVER_URL}/rpc"
         for role in DEVICES:
             host = hosts[role]
             (tmp_path / role).mkdir()

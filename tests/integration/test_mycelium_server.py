@@ -17,7 +17,7 @@ import pytest
 from hero_assistance.apps.server.cli import EXIT_OVERLAY
 from hero_assistance.apps.server.config import ServerConfig, write_config
 from tests.support.netns import Namespace, namespaces, why_no_namespaces
-from tests.support.processes import READY, Child, start_server, start_standin
+from tests.support.processes import Child, start_server, start_standin
 
 KEY = "02468ace13579bdf02468ace13579bdf02468ace13579bdf02468ace13579bdf"
 OTHER_KEY = "13579bdf02468ace13579bdf02468ace13579bdf02468ace13579bdf02468ace"
@@ -102,7 +102,7 @@ def test_the_server_serves_on_the_node_address_and_stops_when_it_changes(
         server = start_server(make_data_dir(tmp_path), tmp_path / "server.log",
                               "--overlay", "mycelium", prefix=host.prefix())
         children.append(server)
-        assert server.wait_for(READY).group(1) == f"http://[4aa:3::1]:{PORT}/rpc"
+        assert server.wait_ready() == f"http://[4aa:3::1]:{PORT}/rpc"
         assert f"[4aa:3::1]:{PORT}" in host.listening()
         assert first.stop() == 0
         # The daemon restarts with another key: same API, another address.

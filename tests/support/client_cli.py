@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from hero_assistance.adapters.serving import NotReady, wait_ready
+
 START_TIMEOUT = 20.0
 COMMAND_TIMEOUT = 60.0
 
@@ -138,20 +140,26 @@ class Workspace:
     # -- the local service ------------------------------------------------------------
 
     def start_service(self) -> None:
-        """``serve`` in the background; returns once it printed ``ready:``."""
+        """``serve`` in the background; returns once its ready file says it serves."""
         assert self.service is None
         log_path = self.root / "service.log"
+        ready_file = self.root / "service-ready.json"
         self._service_log = log_path.open("wb")
         self.service = subprocess.Popen(  # noqa: S603 - our own console script
-            self.argv("serve"), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=self._service_log, env=child_environment())
-        assert self.service.stdout is not None
-        deadline = time.monotonic() + START_TIMEOUT
-        line = self.service.stdout.readline().decode()
-        if line.strip() != f"ready: unix:{self.socket}" or time.monotonic() > deadline:
+            self.argv("serve", "--ready-file", str(ready_file)), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=self._service_log, env=child_environment())
+        service = self.service
+        try:
+            record = wait_ready(ready_file, timeout=START_TIMEOUT,
+                                running=lambda: service.poll() is None)
+        except NotReady as exc:
             code = self.stop_service()
-            raise AssertionError(f"serve printed {line!r} and exited {code}:\n"
-                                 f"{log_path.read_text(errors='replace')}")
+            raise AssertionError(f"serve: {exc}; exit code {code}:\n"
+                                 f"{log_path.read_text(errors='replace')}") from None
+        assert record.url == f"unix:{self.socket}", record
+        assert service.stdout is not None
+        line = service.stdout.readline().decode()  # the line for humans says the same
+        assert line == f"ready: unix:{self.socket}\n", line
 
     def stop_service(self) -> int | None:
         """SIGTERM the service; its exit code (``None`` if it was not running)."""

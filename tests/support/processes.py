@@ -1,4 +1,9 @@
-"""Child processes for the mycelium tests: output to a file, readiness by polling it."""
+"""Child processes for the mycelium tests: output to a file, readiness from a ready file.
+
+A project server says it is ready by writing ``ready.json`` into its data directory
+(``hero_assistance.adapters.serving.readiness``); the helpers wait for that file, never
+for a line in the output.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hero_assistance.adapters.serving import NotReady, wait_ready
+from hero_assistance.apps.server.config import READY_FILE
+
 SUPPORT = Path(__file__).resolve().parent
 STANDIN = SUPPORT / "mycelium_standin.py"
 FAKE_MYCELIUM = SUPPORT / "fake_mycelium"
 START_TIMEOUT = 20.0
-# The server's readiness line. Not anchored at the line's end: with PYTHONUNBUFFERED
-# the text and its newline are two writes, and a log line may land between them.
-READY = r"ready: (http://\S+?/rpc)"
 
 
 class ChildFailed(Exception):
@@ -32,6 +37,7 @@ class Child:
 
     process: subprocess.Popen[bytes]
     log: Path
+    ready_file: Path | None = None
 
     @property
     def pid(self) -> int:
@@ -56,6 +62,17 @@ class Child:
                 raise ChildFailed(f"no {pattern!r} within {timeout} s:\n{self.output()}")
             time.sleep(0.02)
 
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> str:
+        """The URL a server serves, once its ready file is there; fails if it exits."""
+        assert self.ready_file is not None, "not started as a server"
+        try:
+            record = wait_ready(self.ready_file, timeout=timeout,
+                                running=lambda: self.process.poll() is None)
+        except NotReady as exc:
+            raise ChildFailed(f"{exc} (exit code {self.process.poll()}):\n{self.output()}"
+                              ) from None
+        return record.url
+
     def wait(self, timeout: float = START_TIMEOUT) -> int:
         """The exit status, waiting up to ``timeout`` seconds."""
         return self.process.wait(timeout)
@@ -71,12 +88,13 @@ class Child:
         return self.process.wait()
 
 
-def start(argv: list[str], log: Path, *, env: dict[str, str] | None = None) -> Child:
+def start(argv: list[str], log: Path, *, env: dict[str, str] | None = None,
+          ready_file: Path | None = None) -> Child:
     """Start ``argv`` with its output in ``log``."""
     with log.open("wb") as output:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=output,  # noqa: S603
                                    stderr=subprocess.STDOUT, env=env)
-    return Child(process, log)
+    return Child(process, log, ready_file)
 
 
 def start_standin(log: Path, *, listen: str = "127.0.0.1:0", prefix: tuple[str, ...] = (),
@@ -123,7 +141,8 @@ def child_environment(**extra: str) -> dict[str, str]:
 def start_server(data_dir: Path, log: Path, *args: str,
                  prefix: tuple[str, ...] = ()) -> Child:
     """``hero-assistance-server --data-dir DATA serve ARGS`` (in a namespace: ``prefix``)."""
-    return start([*prefix, *server_command(), "--data-dir", str(data_dir), "serve", *args], log)
+    return start([*prefix, *server_command(), "--data-dir", str(data_dir), "serve", *args], log,
+                 ready_file=data_dir / READY_FILE)
 
 
 def terminate(process: subprocess.Popen[Any], timeout: float = 10.0) -> int:
