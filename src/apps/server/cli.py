@@ -122,6 +122,7 @@ def _init(data_dir: Path, args: argparse.Namespace) -> int:
 
 def _serve(data_dir: Path, args: argparse.Namespace) -> int:
     from .runtime import (  # noqa: PLC0415 - keeps the admin commands light
+        CannotListen,
         OverlayUnavailable,
         serve,
     )
@@ -143,6 +144,9 @@ def _serve(data_dir: Path, args: argparse.Namespace) -> int:
     except OverlayUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_OVERLAY
+    except CannotListen as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     return EXIT_OK
 
 

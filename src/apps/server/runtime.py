@@ -75,6 +75,10 @@ class OverlayUnavailable(Exception):
     """The overlay cannot be served: no daemon, a bad address, or the address changed."""
 
 
+class CannotListen(Exception):
+    """A listener's socket cannot be made (the port is taken, the address is not ours)."""
+
+
 async def _listen_address(overlay: Overlay) -> str:
     try:
         return await overlay.listen_address()
@@ -152,8 +156,15 @@ async def serve(data_dir: Path, config: ServerConfig, *,
         if benchmark:
             install_probes(container, config)
         container.settings().set(await container.accounts().project_settings())
-        tcp = bind_tcp(listen, config.port)
-        uds = bind_unix(socket_path)
+        try:
+            tcp = bind_tcp(listen, config.port)
+        except OSError as exc:
+            raise CannotListen(f"cannot listen on {base_url}: {exc.strerror}") from exc
+        try:
+            uds = bind_unix(socket_path)
+        except OSError as exc:
+            tcp.close()
+            raise CannotListen(f"cannot listen on {socket_path}: {exc.strerror}") from exc
         limits = connection_limits(config.connections)
         overlay_caps = overlay_guard(limits, fd_limit)
         servers = [
