@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import io
 import itertools
+import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,16 @@ from .server_harness import Person, ServerProcess, start_server
 pytestmark = pytest.mark.anyio
 
 PROJECT = "acme"
+NOBODY = 65534
+# Everything is imported before giving up root: the interpreter's files may be root's.
+POST_AS = ("import encodings.idna, os, socket, sys; os.setgid({uid}); os.setuid({uid}); "
+           "s = socket.create_connection(('127.0.0.1', {port})); s.sendall({request!r}); "
+           "print(s.recv(200).split(b'\\r\\n')[0].decode(), flush=True)")
+SPOOFS = [
+    {},
+    {"X-Forwarded-For": "127.0.0.1"},
+    {"X-Forwarded-For": "10.9.8.7", "X-Real-IP": "10.9.8.7", "Forwarded": "for=10.9.8.7"},
+]
 _addresses = itertools.count(2)
 
 
@@ -245,3 +257,29 @@ async def test_hostile_messages_get_errors_and_the_tab_socket_stays(
     assert [r.status_code for r in posted] == [200] * len(HOSTILE)
     assert all(r.json()["error"]["code"] in (-32700, -32600, -32602) for r in posted)
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def _raw_post(port: int, headers: dict[str, str]) -> bytes:
+    body = b'{"jsonrpc":"2.0","id":1,"method":"client.projects"}'
+    lines = [b"POST /rpc HTTP/1.1", b"Host: 127.0.0.1:%d" % port,
+             b"Content-Type: application/json", b"Content-Length: %d" % len(body),
+             *(f"{name}: {value}".encode() for name, value in headers.items())]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists() or os.geteuid() != 0,
+                    reason="needs Linux /proc/net/tcp and root (to connect as another user)")
+async def test_no_header_makes_another_users_process_this_users(
+        server: ServerProcess, customer: Person, tmp_path: Path) -> None:
+    async with running_tab(server, customer, tmp_path) as tab:
+        port = int(tab.url.rsplit(":", 1)[1].strip("/"))
+        for headers in SPOOFS:
+            other = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", POST_AS.format(uid=NOBODY, port=port,
+                                                     request=_raw_post(port, headers)),
+                stdout=asyncio.subprocess.PIPE)
+            out, _ = await asyncio.wait_for(other.communicate(), 20)
+            assert out.decode().strip() == "HTTP/1.1 403 Forbidden", (headers, out)
+            mine = await tab.http.post("/rpc", headers=headers, json={
+                "jsonrpc": "2.0", "id": 1, "method": "client.projects"})
+            assert mine.status_code == 200, (headers, mine.text)
