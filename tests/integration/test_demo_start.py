@@ -63,8 +63,10 @@ def _recorded_pids(state: Path) -> list[int]:
 
 
 def _environment(state: Path, port: int) -> dict[str, str]:
+    # The client's and the demo's own settings of whoever runs the tests stay out;
+    # HERO_ASSISTANCE_VENV (which environment start.sh uses) is kept.
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith("HERO_ASSISTANCE_")}
+           if not key.startswith("HERO_ASSISTANCE_") or key == "HERO_ASSISTANCE_VENV"}
     return {**env, "HERO_ASSISTANCE_DEMO_DIR": str(state),
             "HERO_ASSISTANCE_DEMO_PORT": str(port), "HERO_ASSISTANCE_DEMO_OVERLAY": "loopback"}
 
