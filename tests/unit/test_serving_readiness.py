@@ -127,8 +127,9 @@ def test_the_soft_fd_limit_is_raised_to_the_hard_one(soft: int, hard: int) -> No
 
 
 def test_one_line_escapes_line_breaks_and_controls() -> None:
-    assert one_line("a\nb\r\nc\td") == "a\\nb\\r\\nc\td"
-    assert one_line("\x1b[2J\x00\x7f\x85\u2028") == "\\x1b[2J\\x00\\x7f\\x85\\u2028"
+    assert one_line("a\nb\r\nc\td") == "a\\nb\\x0d\\nc\td"
+    assert one_line("\x1b[2J\x00\x7f\x85\u2028\u202e") == (
+        "\\x1b[2J\\x00\\x7f\\x85\\u2028\\u202e")
     assert one_line("plain ünïcödé") == "plain ünïcödé"
 
 

@@ -10,19 +10,18 @@ ends up in a message) are escaped, so no record can forge another line either.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from typing import TextIO
 
+from ..terminal import printable
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
-_NAMED = {"\n": "\\n", "\r": "\\r"}
 
 
 def one_line(text: str) -> str:
-    """``text`` with newlines and control characters escaped (tabs kept)."""
-    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}")
-                        if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    """``text`` as one line: control characters made visible as on a terminal
+    (:func:`~hero_assistance.adapters.terminal.printable`), newlines as ``\\n``."""
+    return printable(text).replace("\n", "\\n")
 
 
 class OneLineFormatter(logging.Formatter):
