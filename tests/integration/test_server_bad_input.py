@@ -481,5 +481,6 @@ async def test_a_text_frame_that_is_not_utf8_closes_with_1007_and_one_log_line(
             await anyio.sleep(0.05)
             log = server.log()[logged:]
     assert "Traceback" not in log
-    assert [line.split(" - ")[0] for line in log.splitlines() if "Invalid UTF-8" in line] == [
+    # One record per line, "DATE TIME LEVEL LOGGER: MESSAGE" (adapters.serving.logs).
+    assert [line.split()[2] for line in log.splitlines() if "Invalid UTF-8" in line] == [
         "WARNING"]
