@@ -85,3 +85,58 @@ def test_retry_after_is_rounded_up_to_at_least_one_second_in_the_message() -> No
         window.hit("k", at(9.9))
     assert refused.value.retry_after == pytest.approx(0.1)
     assert "retry in 1 s" in refused.value.message
+
+
+def _examined_per_hit(active_keys: int, hits: int = 2000) -> float:
+    """Keys looked at per hit once ``active_keys`` keys are in the window."""
+    # The window spans the first hits, so from then on keys leave it one by one.
+    window = SlidingWindow(Limit(2, timedelta(seconds=active_keys * 0.001)), "requests")
+    for i in range(active_keys):
+        window.hit(f"device-{i}", at(i * 0.001))
+    assert len(window) == active_keys
+    window.examined = 0
+    start = active_keys * 0.001
+    for n in range(hits):
+        # New keys, and old ones again, while the earliest leave the window one by one.
+        window.hit(f"device-{n % (2 * active_keys)}", at(start + n * 0.001))
+    return window.examined / hits
+
+
+def test_a_hit_costs_the_same_at_100_000_active_keys_as_at_10() -> None:
+    # Deterministic: count the keys each hit examines instead of timing it. The old
+    # table scanned every key on each hit beyond 4,096 keys: 100,000 per hit here.
+    few, many = _examined_per_hit(10), _examined_per_hit(100_000)
+    assert few <= 2.0
+    assert many <= 2.0
+    assert many <= few + 0.5
+
+
+def test_idle_keys_are_forgotten_in_time_order_and_active_ones_kept() -> None:
+    window = SlidingWindow(Limit(2, timedelta(seconds=60)), "requests")
+    for i in range(100_000):
+        window.hit(f"idle-{i}", at(0))
+    window.hit("active", at(30))
+    window.hit("active", at(31))
+    window.hit("fresh", at(61))  # every idle key left the window at t=60
+    assert len(window) == 2
+    with pytest.raises(RateLimited) as refused:
+        window.hit("active", at(62))
+    assert refused.value.retry_after == pytest.approx(28)
+
+
+def test_a_clock_that_steps_back_never_loses_a_count() -> None:
+    window = SlidingWindow(Limit(1, timedelta(seconds=60)), "requests")
+    window.hit("a", at(100))
+    window.hit("b", at(50))  # the wall clock was set back
+    with pytest.raises(RateLimited):
+        window.hit("a", at(120))
+    with pytest.raises(RateLimited):
+        window.hit("b", at(105))
+    window.hit("b", at(111))
+
+
+def test_a_limit_allows_at_least_one_event_in_a_real_window() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        Limit(0, timedelta(minutes=1))
+    with pytest.raises(ValueError, match="longer than zero"):
+        Limit(1, timedelta(0))
