@@ -66,3 +66,7 @@ class RateLimited(DomainError):
 
 class Unavailable(DomainError):
     """A collaborator (mail server, storage) failed; the same call may succeed later."""
+
+
+class MailRejected(DomainError):
+    """The mail server refused a mail for good (unknown recipient, say): do not retry."""

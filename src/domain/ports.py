@@ -19,9 +19,12 @@ from .events import Event, NewEvent
 from .identity import CallerIdentity, DeviceBinding, Role, User, UserStatus
 from .listing import Page, TicketQuery
 from .magic_links import MagicLink
+from .mail_queue import MailStatus, QueuedMail
 from .messages import Message, MessageRevision
+from .outgoing_mail import OutgoingMail as OutgoingMail  # noqa: PLC0414 - re-exported with its port
 from .presence import Presence
 from .project import ProjectSettings
+from .sign_in_requests import SignInRequest
 from .tickets import Ticket, TicketChange
 
 T = TypeVar("T")
@@ -60,6 +63,44 @@ class MagicLinkRepository(Protocol):
     def all(self) -> list[MagicLink]: ...
     def add(self, link: MagicLink) -> None: ...
     def update(self, link: MagicLink) -> None: ...
+
+
+class MailQueueRepository(Protocol):
+    """Mail waiting to be sent, and the record of what was sent or failed."""
+
+    def next_id(self) -> int: ...
+    def get(self, mail_id: int) -> QueuedMail | None: ...
+    def add(self, mail: QueuedMail) -> None: ...
+    def update(self, mail: QueuedMail) -> None: ...
+    def due(self, now: datetime, *, limit: int) -> list[QueuedMail]:
+        """Pending mail whose next attempt is due, soonest first (then by id)."""
+        ...
+    def next_due_at(self) -> datetime | None:
+        """The earliest next attempt of any pending mail."""
+        ...
+    def listing(self, *, status: MailStatus | None = None, limit: int = 100
+                ) -> list[QueuedMail]:
+        """The newest mail first, optionally of one status."""
+        ...
+    def counts(self) -> dict[MailStatus, int]:
+        """How many mails are in each status (absent: none)."""
+        ...
+
+
+class SignInRequestLog(Protocol):
+    """Every accepted ``auth.request_link``: what it led to, for the mailbox cap."""
+
+    def next_id(self) -> int: ...
+    def add(self, request: SignInRequest) -> None: ...
+    def mailed_since(self, user_id: int | None, since: datetime) -> list[SignInRequest]:
+        """Requests after ``since`` that mailed ``user_id`` a link, oldest first."""
+        ...
+    def recent(self, *, limit: int) -> list[SignInRequest]:
+        """The newest requests first."""
+        ...
+    def forget_before(self, moment: datetime) -> int:
+        """Delete requests made before ``moment``; returns how many."""
+        ...
 
 
 class TicketRepository(Protocol):
@@ -132,6 +173,10 @@ class Repositories(Protocol):
     @property
     def magic_links(self) -> MagicLinkRepository: ...
     @property
+    def sign_in_requests(self) -> SignInRequestLog: ...
+    @property
+    def mail_queue(self) -> MailQueueRepository: ...
+    @property
     def tickets(self) -> TicketRepository: ...
     @property
     def messages(self) -> MessageRepository: ...
@@ -174,20 +219,21 @@ class Secrets(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OutgoingMail:
-    """An email with a plain-text and an HTML part."""
-
-    to: str
-    subject: str
-    text: str
-    html: str
-
-
 class Mailer(Protocol):
-    """Sends email; raises ``Unavailable`` when it could not hand the mail over."""
+    """Sends email.
+
+    Raises ``Unavailable`` when the mail could not be handed over this time (server
+    down, a temporary refusal, a timeout: worth another try) and ``MailRejected`` when
+    the mail server refused it for good (the recipient does not exist, say).
+    """
 
     async def send(self, mail: OutgoingMail) -> None: ...
+
+
+class MailSignal(Protocol):
+    """Told when mail was queued, so it is delivered soon rather than at the next poll."""
+
+    def mail_queued(self) -> None: ...
 
 
 class EventPublisher(Protocol):

@@ -20,9 +20,11 @@ from hero_assistance.domain.events import EventKind, NewEvent
 from hero_assistance.domain.identity import DeviceBinding, Role, User, UserStatus
 from hero_assistance.domain.listing import Page
 from hero_assistance.domain.magic_links import MagicLink, hash_secret
+from hero_assistance.domain.mail_queue import MailKind, MailStatus, QueuedMail
 from hero_assistance.domain.messages import Message, MessageRevision, Visibility
 from hero_assistance.domain.ports import Repositories, Storage
 from hero_assistance.domain.presence import Presence, PresenceState
+from hero_assistance.domain.sign_in_requests import SignInOutcome, SignInRequest
 from hero_assistance.domain.tickets import Priority, Ticket, TicketChange, TicketStatus
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -167,6 +169,39 @@ def new_event(kind: EventKind = EventKind.TICKET_UPDATED, *, ticket_id: int | No
     )
 
 
+def mail(mail_id: int, *, recipient: str | None = None, status: MailStatus = MailStatus.PENDING,
+         next_attempt_at: datetime | None = None, created_at: datetime | None = None,
+         text: str | None = "Hello Zoë,\nyour code is ABCD-EFGH.\n",
+         html: str | None = "<p>Hello Zo&euml;, \"quoted\" &amp; <b>bold</b></p>",
+         headers: tuple[tuple[str, str], ...] = (("In-Reply-To", "<t-1@acme.example>"),),
+         not_after: datetime | None = None, attempts: int = 0,
+         last_error: str | None = None, sent_at: datetime | None = None,
+         last_attempt_at: datetime | None = None) -> QueuedMail:
+    """A queued mail; its message key derives from the id."""
+    created = created_at or at(mail_id, micro=5)
+    return QueuedMail(
+        id=mail_id, kind=MailKind.SIGN_IN,
+        recipient=recipient or f"person{mail_id}@example.com",
+        subject=f"Sign in to Zoë's «support» #{mail_id}", text=text, html=html,
+        headers=headers, message_key=f"sign-in.{mail_id}.nonce{mail_id:04d}",
+        created_at=created, queued_at=created + timedelta(microseconds=1),
+        not_after=not_after, status=status, attempts=attempts,
+        next_attempt_at=next_attempt_at or created, last_attempt_at=last_attempt_at,
+        last_error=last_error, sent_at=sent_at,
+    )
+
+
+def sign_in(request_id: int, *, user_id: int | None = 1, device_addr: str | None = None,
+            when: datetime | None = None, outcome: SignInOutcome = SignInOutcome.MAILED,
+            link_id: int | None = None, label: str = "Zoë\u2019s «phone»") -> SignInRequest:
+    """One recorded sign-in request."""
+    return SignInRequest(
+        id=request_id, at=when or at(request_id, micro=9),
+        device_addr=device_addr or address(request_id), device_label=label,
+        user_id=user_id, outcome=outcome, link_id=link_id,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Uploader:
     """``add_uploader`` arguments, so seeding can list them next to entities."""
@@ -177,7 +212,7 @@ class Uploader:
 
 
 Seed = (User | DeviceBinding | MagicLink | Ticket | TicketChange | Message | MessageRevision
-        | Attachment | Uploader | Presence | NewEvent)
+        | Attachment | Uploader | Presence | NewEvent | QueuedMail | SignInRequest)
 
 
 _STORE: dict[type, Callable[[Repositories, Any], None]] = {
@@ -192,6 +227,8 @@ _STORE: dict[type, Callable[[Repositories, Any], None]] = {
     Uploader: lambda r, x: r.attachments.add_uploader(x.sha256, x.user_id, x.when),
     Presence: lambda r, x: r.presence.put(x),
     NewEvent: lambda r, x: r.events.append(x) and None,
+    QueuedMail: lambda r, x: r.mail_queue.add(x),
+    SignInRequest: lambda r, x: r.sign_in_requests.add(x),
 }
 
 

@@ -23,10 +23,13 @@ from ...domain.listing import (
     cursor_after,
 )
 from ...domain.magic_links import MagicLink
+from ...domain.mail_queue import QueuedMail
 from ...domain.messages import Message, MessageRevision
 from ...domain.presence import Presence
 from ...domain.project import ProjectSettings
+from ...domain.sign_in_requests import SignInRequest
 from ...domain.tickets import Ticket, TicketChange
+from ._mail import MemoryMailQueue, MemorySignInRequests
 from ._search import matches_all, score
 
 T = TypeVar("T")
@@ -46,6 +49,8 @@ class _Tables:
     uploaders: dict[tuple[str, int], datetime] = field(default_factory=dict)
     presence: dict[str, Presence] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    mails: dict[int, QueuedMail] = field(default_factory=dict)
+    sign_ins: dict[int, SignInRequest] = field(default_factory=dict)
 
     def snapshot(self) -> _Tables:
         return replace(
@@ -55,6 +60,7 @@ class _Tables:
             messages=dict(self.messages), revisions=list(self.revisions),
             attachments=dict(self.attachments), uploaders=dict(self.uploaders),
             presence=dict(self.presence), events=list(self.events),
+            mails=dict(self.mails), sign_ins=dict(self.sign_ins),
         )
 
 
@@ -358,6 +364,8 @@ class _Repos:
         self.presence = _Presence(t)
         self.events = _Events(t)
         self.project = _Project(t)
+        self.mail_queue = MemoryMailQueue(t.mails)
+        self.sign_in_requests = MemorySignInRequests(t.sign_ins)
 
 
 class MemoryStorage:

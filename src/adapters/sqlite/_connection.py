@@ -90,11 +90,12 @@ class ConnectionThread:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._session: Session | None = None
 
-    async def open(self, opener: Callable[[], sqlite3.Connection]) -> None:
-        """Create the connection on the owning thread."""
+    async def open(self, opener: Callable[[], sqlite3.Connection],
+                   repositories: Callable[[sqlite3.Connection], SqliteRepositories]) -> None:
+        """Create the connection on the owning thread, and its repositories."""
         loop = asyncio.get_running_loop()
         conn = await loop.run_in_executor(self._executor, opener)
-        self._session = Session(conn, SqliteRepositories(conn))
+        self._session = Session(conn, repositories(conn))
 
     async def run(self, fn: Callable[[Session], T]) -> T:
         """Run ``fn(session)`` on the owning thread: one hop, however much it does.

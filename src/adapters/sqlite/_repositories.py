@@ -6,7 +6,9 @@ import sqlite3
 
 from ._accounts import SqliteDevices, SqliteMagicLinks, SqliteProject, SqliteUsers
 from ._live import SqliteEvents, SqlitePresence
+from ._mail import SqliteMailQueue, SqliteSignInRequests
 from ._messages import SqliteAttachments, SqliteMessages
+from ._sealing import BodySeal
 from ._tickets import SqliteTickets
 
 
@@ -14,16 +16,16 @@ class SqliteRepositories:
     """The :class:`~hero_assistance.domain.ports.Repositories` of one connection.
 
     Built once per connection and reused by every unit of work run on it; the
-    repositories hold nothing but the connection, so there is no state to leak between
-    jobs.
+    repositories hold nothing but the connection (and the store's body seal), so there
+    is no state to leak between jobs.
     """
 
     __slots__ = (
-        "attachments", "devices", "events", "magic_links", "messages", "presence",
-        "project", "tickets", "users",
+        "attachments", "devices", "events", "magic_links", "mail_queue", "messages",
+        "presence", "project", "sign_in_requests", "tickets", "users",
     )
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, seal: BodySeal) -> None:
         self.users = SqliteUsers(conn)
         self.devices = SqliteDevices(conn)
         self.magic_links = SqliteMagicLinks(conn)
@@ -33,3 +35,5 @@ class SqliteRepositories:
         self.presence = SqlitePresence(conn)
         self.events = SqliteEvents(conn)
         self.project = SqliteProject(conn)
+        self.mail_queue = SqliteMailQueue(conn, seal)
+        self.sign_in_requests = SqliteSignInRequests(conn)

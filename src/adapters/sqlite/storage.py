@@ -31,6 +31,7 @@ from ._connection import SYNCHRONOUS_MODES, ConnectionThread, Session, open_conn
 from ._migrations import bundled, migrate
 from ._readers import ReaderPool
 from ._repositories import SqliteRepositories
+from ._sealing import BodySeal
 from ._writer import GroupCommitWriter, WriterStats
 from .errors import StorageClosed, StorageError, translate
 
@@ -53,11 +54,15 @@ def _optimize(session: Session) -> None:
 class SqliteStorage:
     """The :class:`~hero_assistance.domain.ports.Storage` port over one SQLite file."""
 
-    def __init__(self, path: Path, *, readers: int = 2, synchronous: str = "FULL") -> None:
+    def __init__(self, path: Path, *, readers: int = 2, synchronous: str = "FULL",
+                 mail_key: bytes | None = None) -> None:
         """Describe the store; nothing is opened until :meth:`start`.
 
         ``synchronous`` is ``FULL`` (an acknowledged write survives power loss) or
         ``NORMAL`` (it survives a crash of the process, not of the machine).
+        ``mail_key`` (32 bytes) seals queued mail bodies; the server passes the key of
+        its data directory's key file. Without one the store makes a key that dies with
+        it: mail queued then cannot be read after the store is opened again.
         """
         mode = synchronous.upper()
         if mode not in SYNCHRONOUS_MODES:
@@ -67,6 +72,9 @@ class SqliteStorage:
         self._path = Path(path)
         self._synchronous = mode
         self._reader_count = readers
+        self._repositories = partial(
+            SqliteRepositories,
+            seal=BodySeal(mail_key) if mail_key is not None else BodySeal.ephemeral())
         self._writer_thread: ConnectionThread | None = None
         self._writer: GroupCommitWriter | None = None
         self._readers: ReaderPool | None = None
@@ -74,10 +82,10 @@ class SqliteStorage:
     @classmethod
     async def open(
         cls, path: Path, default_project: ProjectSettings, *, readers: int = 2,
-        synchronous: str = "FULL",
+        synchronous: str = "FULL", mail_key: bytes | None = None,
     ) -> Self:
         """A started store (for ``async with await SqliteStorage.open(...) as store``)."""
-        store = cls(path, readers=readers, synchronous=synchronous)
+        store = cls(path, readers=readers, synchronous=synchronous, mail_key=mail_key)
         await store.start(default_project)
         return store
 
@@ -103,7 +111,7 @@ class SqliteStorage:
         try:
             await writer_thread.open(
                 partial(open_connection, self._path, synchronous=self._synchronous,
-                        read_only=False)
+                        read_only=False), self._repositories,
             )
             await writer_thread.run(partial(_prepare, default_project))
             for number in range(self._reader_count):
@@ -111,7 +119,7 @@ class SqliteStorage:
                 readers.append(reader)
                 await reader.open(
                     partial(open_connection, self._path, synchronous=self._synchronous,
-                            read_only=True)
+                            read_only=True), self._repositories,
                 )
         except BaseException as exc:
             for thread in (*readers, writer_thread):
