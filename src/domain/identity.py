@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,6 +16,12 @@ MAX_DEVICE_LABEL_LENGTH = 60
 # Deliberately loose: one @, a dot in the domain, no spaces. Real validation is the
 # magic link arriving; this only catches typos and junk early.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Shown to someone else, a label must not steer their terminal or reorder the text
+# around it: controls, formatting (bidi overrides, isolates …), private-use and
+# surrogate code points go. Zero-width (non-)joiners stay: scripts and emoji need them.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs"})
+_KEPT_FORMAT = frozenset({"\u200c", "\u200d"})
+_BREAKING = frozenset({"Zl", "Zp"})
 
 
 class Role(StrEnum):
@@ -102,6 +109,26 @@ def clean_label(field: str, raw: str, max_length: int) -> str:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
         raise InvalidInput(field, "must not contain control characters")
     return text
+
+
+def shown_label(raw: str, max_length: int = MAX_DEVICE_LABEL_LENGTH) -> str:
+    """Someone's own words, made safe to show to another person.
+
+    Control and formatting characters are removed (line breaks become spaces),
+    whitespace is collapsed and the text is cut to ``max_length`` characters with an
+    ellipsis. Escaping for HTML is still the presenter's job.
+    """
+    kept = []
+    for ch in raw:
+        category = unicodedata.category(ch)
+        if category in _BREAKING or ch in "\t\n\r\v\f":
+            kept.append(" ")
+        elif category not in _HIDDEN_CATEGORIES or ch in _KEPT_FORMAT:
+            kept.append(ch)
+    text = " ".join("".join(kept).split())
+    if len(text) > max_length:
+        text = text[: max_length - 1].rstrip() + "…"
+    return text or "(no name)"
 
 
 def clean_display_name(raw: str) -> str:

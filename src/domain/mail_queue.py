@@ -140,9 +140,15 @@ class QueuedMail:
         return replace(tried, next_attempt_at=next_at)
 
     def rejected(self, now: datetime, error: str) -> QueuedMail:
-        """After a permanent refusal (the recipient does not exist, say)."""
-        return replace(self, status=MailStatus.FAILED, attempts=self.attempts + 1,
-                       last_attempt_at=now, last_error=_bounded(error))
+        """After a permanent refusal (the recipient does not exist, say).
+
+        A mail without a deadline keeps its body so an operator can retry it once the
+        cause is fixed; one with a deadline (a sign-in link) drops it at once: the
+        operator sends a fresh link instead.
+        """
+        failed = replace(self, status=MailStatus.FAILED, attempts=self.attempts + 1,
+                         last_attempt_at=now, last_error=_bounded(error))
+        return failed if self.not_after is None else replace(failed, text=None, html=None)
 
     def given_up(self, now: datetime, reason: str) -> QueuedMail:
         """Too late to send (deadline or retry period over): failed, body dropped."""

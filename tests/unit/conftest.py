@@ -40,8 +40,11 @@ from hero_assistance.domain.services import (
     Accounts,
     AttachmentLibrary,
     Conversation,
+    DeliveryPass,
     DeviceEnrollment,
     EventFeed,
+    MailDelivery,
+    MailOperations,
     PresenceBoard,
     TicketDesk,
 )
@@ -110,6 +113,8 @@ class Harness:
     library: AttachmentLibrary
     presence: PresenceBoard
     feed: EventFeed
+    delivery: MailDelivery
+    mail_ops: MailOperations
     _addresses: itertools.count[int] = field(default_factory=lambda: itertools.count(0x10))
     _people: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _admin: Person | None = None
@@ -139,6 +144,10 @@ class Harness:
     async def events(self) -> list[Event]:
         """The whole durable event log."""
         return await self.storage.read(lambda r: r.events.after(0, limit=1_000_000))
+
+    async def deliver(self) -> DeliveryPass:
+        """What the server's mail worker does: send the mail that is due now."""
+        return await self.delivery.deliver_due()
 
     def published(self, *kinds: EventKind) -> list[Event]:
         """Events handed to live subscribers so far, optionally only of some kinds."""
@@ -187,6 +196,7 @@ class Harness:
         device = self.unbound(address)
         before = len(self.mailer.sent)
         await self.devices.request_link(device, email=email, device_label=label)
+        await self.deliver()
         assert len(self.mailer.sent) == before + 1, f"no sign-in mail for {email}"
         mail = self.mailer.sent[-1]
         if via == "code":
@@ -254,12 +264,14 @@ def harness() -> Harness:
         storage=storage, clock=clock, secrets=secrets, mailer=mailer, publisher=publisher,
         blobs=blobs,
         accounts=Accounts(storage, clock),
-        devices=DeviceEnrollment(storage, clock, secrets, mailer, link_url),
+        devices=DeviceEnrollment(storage, clock, secrets, link_url),
         desk=TicketDesk(storage, clock, publisher),
         talk=Conversation(storage, clock, publisher),
         library=AttachmentLibrary(storage, blobs, clock),
         presence=PresenceBoard(storage, clock, publisher),
         feed=EventFeed(storage),
+        delivery=MailDelivery(storage, clock, mailer),
+        mail_ops=MailOperations(storage, clock),
     )
 
 

@@ -56,8 +56,8 @@ def storage(harness: Harness, known: KnownDevices) -> CountedStorage:
     """Rewire the harness as the server is wired: one memory for both services."""
     counted = CountedStorage(harness.storage)
     harness.accounts = Accounts(counted, harness.clock, known)
-    harness.devices = DeviceEnrollment(counted, harness.clock, harness.secrets,
-                                       harness.mailer, link_url, known=known)
+    harness.devices = DeviceEnrollment(counted, harness.clock, harness.secrets, link_url,
+                                       known=known)
     return counted
 
 

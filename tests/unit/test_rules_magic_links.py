@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hero_assistance.domain.errors import InvalidInput, LinkRejected
+from hero_assistance.domain.identity import shown_label
 from hero_assistance.domain.magic_links import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -137,7 +138,7 @@ def test_sign_in_mail_says_the_same_in_text_and_html_and_escapes_html() -> None:
     mail = compose_sign_in_mail(
         to="eve@acme.example", project_name="Acme <R&D>",
         link_url="http://[400::1]/auth/link/abc?x=1&y=2", code="ABCD2345",
-        device_label='<script>alert("x")</script>', minutes=15,
+        device_label='<script>alert("x")</script>', device_addr="400:1::2", minutes=15,
     )
     assert mail.to == "eve@acme.example"
     assert mail.subject == "Sign in to Acme <R&D> support"
@@ -149,3 +150,42 @@ def test_sign_in_mail_says_the_same_in_text_and_html_and_escapes_html() -> None:
     assert "<script>" not in mail.html
     assert "&lt;script&gt;" in mail.html
     assert "Acme &lt;R&amp;D&gt;" in mail.html
+
+
+def test_the_requesters_label_is_quoted_as_its_own_words_next_to_its_address() -> None:
+    # A label is whatever the unbound device typed: it must read as its claim, must not
+    # reorder the text around it (bidi overrides) nor run on without end.
+    label = "IT department \u202eecivreS\u202c" + "!" * 200
+    mail = compose_sign_in_mail(
+        to="eve@acme.example", project_name="Acme", link_url="http://[400::1]/auth/link/t",
+        code="ABCD2345", device_label=label, device_addr="400:1::2", minutes=15,
+    )
+    for part in (mail.text, mail.html):
+        assert "400:1::2" in part
+        assert "\u202e" not in part
+        assert "\u202c" not in part
+        assert "!" * 60 not in part
+        assert "its own words" in part
+    assert "The device that asked has the address 400:1::2" in mail.text
+    assert "calls itself \u201cIT department ecivreS" in mail.text
+    assert "\u2026\u201d" in mail.text  # cut with an ellipsis, inside the quotes
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("laptop", "laptop"),
+    ("  two   spaces\tand\ttabs ", "two spaces and tabs"),
+    ("line\u2028break\u2029para", "line break para"),
+    ("bell\x07 esc\x1b[2J c1\x9b", "bell esc[2J c1"),
+    ("rlo\u202eolr iso\u2066x\u2069 bom\ufeff", "rloolr isox bom"),
+    ("\U0001f469\u200d\U0001f4bb desk", "\U0001f469\u200d\U0001f4bb desk"),
+    ("\u202e\u202c", "(no name)"),
+])
+def test_shown_labels_lose_controls_and_formatting_but_keep_joiners(raw: str,
+                                                                    shown: str) -> None:
+    assert shown_label(raw) == shown
+
+
+def test_shown_labels_are_cut_to_their_length_with_an_ellipsis() -> None:
+    assert shown_label("x" * 61) == "x" * 59 + "\u2026"
+    assert shown_label("x" * 60) == "x" * 60
+    assert len(shown_label("word " * 40, max_length=20)) <= 20

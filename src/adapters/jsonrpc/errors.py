@@ -21,6 +21,7 @@ from ...domain.errors import (
     IllegalTransition,
     InvalidInput,
     LinkRejected,
+    MailRejected,
     NotFound,
     RateLimited,
     TooLarge,
@@ -143,6 +144,10 @@ def _retryable(_exc: Unavailable) -> dict[str, Any]:
     return {"retryable": True}
 
 
+def _not_retryable(_exc: MailRejected) -> dict[str, Any]:
+    return {"retryable": False}
+
+
 # Each row's function receives an instance of that row's class (hence ``Any`` here).
 _DataOf = Callable[[Any], Any] | None
 
@@ -158,6 +163,9 @@ DOMAIN_ERRORS: tuple[tuple[type[DomainError], ErrorCode, _DataOf], ...] = (
     (InvalidInput, INVALID_PARAMS, _field_problem),
     (LinkRejected, LINK_REJECTED, _reason),
     (Unavailable, UNAVAILABLE, _retryable),
+    # Only the mail worker meets this one; were it ever to reach a caller, it says
+    # that trying again will not help.
+    (MailRejected, UNAVAILABLE, _not_retryable),
 )
 """The mapping table: domain error class → documented code and the ``data`` it carries."""
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 import aiosmtplib
 
-from ...domain.errors import Unavailable
+from ...domain.errors import MailRejected, Unavailable
 from ...domain.ports import OutgoingMail
 from .message import build_message
 
@@ -27,8 +27,30 @@ class SmtpSettings:
     tls_context: ssl.SSLContext | None = None  # tests pass one trusting their own CA
 
 
+def _permanent(exc: aiosmtplib.SMTPException) -> str | None:
+    """The server's reason when it refused *this mail* for good (a 5xx reply), else None.
+
+    Only the recipient and the message itself count: a 5xx to the sender, the greeting
+    or the login says our configuration is wrong, which the operator can fix, so that
+    mail is kept and retried.
+    """
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        refused = exc.recipients
+        if refused and all(500 <= r.code < 600 for r in refused):
+            return "; ".join(f"{r.code} {r.message}" for r in refused)
+        return None
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError) and (
+            500 <= exc.code < 600):
+        return f"{exc.code} {exc.message}"
+    return None
+
+
 class SmtpMailer:
-    """Hands each message to the SMTP server; any failure is a retryable ``Unavailable``."""
+    """Hands each message to the SMTP server.
+
+    A 5xx refusal of the recipient or the message is ``MailRejected``; anything else
+    (down, 4xx, timeout, TLS or login trouble) is a retryable ``Unavailable``.
+    """
 
     def __init__(self, settings: SmtpSettings) -> None:
         if not settings.host:
@@ -36,7 +58,7 @@ class SmtpMailer:
         self._settings = settings
 
     async def send(self, mail: OutgoingMail) -> None:
-        """Deliver ``mail`` or raise ``Unavailable`` saying why not."""
+        """Deliver ``mail`` or raise ``Unavailable`` / ``MailRejected`` saying why not."""
         s = self._settings
         message = build_message(mail, sender=s.sender)
         try:
@@ -46,7 +68,21 @@ class SmtpMailer:
                 use_tls=s.security == "tls", start_tls=s.security == "starttls",
                 timeout=s.timeout_seconds, tls_context=s.tls_context,
             )
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise Unavailable(
-                f"the mail server {s.host}:{s.port} did not accept the email; try again later"
-            ) from exc
+        except aiosmtplib.SMTPException as exc:
+            reason = _permanent(exc)
+            if reason is not None:
+                raise MailRejected(
+                    f"the mail server {s.host}:{s.port} refused the email for good: {reason}"
+                ) from exc
+            raise self._unavailable(exc) from exc
+        except (OSError, TimeoutError) as exc:
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: BaseException) -> Unavailable:
+        s = self._settings
+        detail = type(exc).__name__
+        if isinstance(exc, aiosmtplib.SMTPResponseException):
+            detail = f"{exc.code} {exc.message}"
+        # The detail names what went wrong, never the credentials.
+        return Unavailable(f"the mail server {s.host}:{s.port} did not accept the email "
+                           f"({detail}); try again later")

@@ -9,6 +9,7 @@ from .accounts import Accounts, WhoAmI
 from .attachments import AttachmentLibrary
 from .devices import DeviceEnrollment, LinkPreview
 from .feed import EventFeed, Replay
+from .mail import DeliveryPass, MailDelivery, MailOperations, MailRecord
 from .messages import Conversation
 from .presence import PresenceBoard
 from .tickets import KEEP, Keep, TicketDesk
@@ -18,11 +19,15 @@ __all__ = [
     "Accounts",
     "AttachmentLibrary",
     "Conversation",
+    "DeliveryPass",
     "DeviceEnrollment",
     "EventFeed",
     "Keep",
     "KnownDevices",
     "LinkPreview",
+    "MailDelivery",
+    "MailOperations",
+    "MailRecord",
     "PresenceBoard",
     "Replay",
     "TicketDesk",

@@ -1,12 +1,18 @@
-"""Device binding by magic link or code, and the management of bound devices."""
+"""Device binding by magic link or code, and the management of bound devices.
+
+Asking for a link answers the same, after the same work, for every email: the device's
+own limits, then one write that records the request and — only for an enrolled,
+enabled account whose mailbox has room — makes the link and queues its mail in the
+same transaction. The mail is sent afterwards by the mail worker (D-15).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from ..errors import Conflict, InvalidInput, LinkRejected, NotFound, Unavailable
+from ..errors import Conflict, InvalidInput, LinkRejected, NotFound
 from ..identity import (
     Caller,
     CallerIdentity,
@@ -26,14 +32,21 @@ from ..magic_links import (
     new_link,
     normalize_code,
 )
+from ..mail_queue import MailKind, QueuedMail
 from ..policy import may_manage_device_of, require_admin, require_bound
-from ..ports import Clock, Mailer, Repositories, Secrets, Storage
-from ..ratelimit import Limit, SlidingWindow
+from ..ports import Clock, MailSignal, Repositories, Secrets, Storage
+from ..ratelimit import SlidingWindow
 from ..sign_in_mail import compose_sign_in_mail
+from ..sign_in_requests import (
+    MAIL_WINDOW,
+    SignInLimits,
+    SignInOutcome,
+    SignInRequest,
+    mailbox_admits,
+)
 from ._known_devices import KnownDevices
 
-REQUESTS_PER_EMAIL = Limit(3, timedelta(minutes=15))
-REQUESTS_PER_DEVICE = Limit(10, timedelta(hours=1))
+SIGN_IN_RECORDS_KEPT = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,79 +59,134 @@ class LinkPreview:
     expires_at_iso: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Secrets:
+    """The random values one request draws, whether or not it will use them."""
+
+    token: str
+    code: str
+    nonce: str
+
+
+class _NoSignal:
+    def mail_queued(self) -> None:
+        """Nobody to tell (tests deliver by hand)."""
+
+
 class DeviceEnrollment:
     """Sign-in links, binding devices to users, and listing/renaming/revoking them."""
 
-    def __init__(self, storage: Storage, clock: Clock, secrets: Secrets, mailer: Mailer,
+    def __init__(self, storage: Storage, clock: Clock, secrets: Secrets,
                  link_url: Callable[[str], str], *, lifetime: timedelta = LINK_LIFETIME,
-                 per_email: Limit = REQUESTS_PER_EMAIL,
-                 per_device: Limit = REQUESTS_PER_DEVICE,
+                 limits: SignInLimits | None = None, mail_signal: MailSignal | None = None,
                  known: KnownDevices | None = None) -> None:
         """``known`` is the instance :class:`Accounts` identifies with, if any: binding
-        or revoking a device makes it forget that device."""
+        or revoking a device makes it forget that device. ``mail_signal`` is told when
+        a sign-in mail was queued."""
         self._storage = storage
         self._clock = clock
         self._secrets = secrets
-        self._mailer = mailer
         self._link_url = link_url
         self._lifetime = lifetime
-        self._per_email = SlidingWindow(per_email, "sign-in requests for this email")
-        self._per_device = SlidingWindow(per_device, "sign-in requests from this device")
+        self._limits = limits or SignInLimits()
+        self._per_device = SlidingWindow(self._limits.device_limit,
+                                         "sign-in requests from this device")
+        self._per_share = SlidingWindow(self._limits.share_limit,
+                                        "sign-in requests for this email from this device")
+        self._signal: MailSignal = mail_signal or _NoSignal()
         self._known = known
 
-    async def request_link(self, caller: Caller, *, email: str, device_label: str) -> None:
-        """Email a link and code for ``email`` if it is enrolled and enabled.
+    @property
+    def limits(self) -> SignInLimits:
+        """The sign-in limits in force."""
+        return self._limits
 
-        Answers the same for unknown emails, so nobody can probe who is enrolled.
+    async def request_link(self, caller: Caller, *, email: str, device_label: str) -> None:
+        """Queue a link and code for ``email`` if it is enrolled, enabled and not capped.
+
+        Answers the same, after the same work, for unknown, disabled and capped emails,
+        so nobody can probe who is enrolled. Refusals (``RateLimited``) come only from
+        the calling device's own budgets, which count every email alike.
         """
         address = normalize_email(email)
         label = clean_device_label(device_label)
-        now = self._clock.now()
         if isinstance(caller, CallerIdentity):
             raise Conflict("this device is already bound; revoke it before binding it again")
-        self._per_device.hit(caller.device_addr, now)
-        self._per_email.hit(address, now)
-        token = self._secrets.token()
-        code = self._secrets.code(CODE_ALPHABET, CODE_LENGTH)
+        now = self._clock.now()
+        device = caller.device_addr
+        self._per_device.hit(device, now)
+        self._per_share.hit((device, address), now)
+        drawn = self._draw()
 
-        def issue(repos: Repositories) -> tuple[User, MagicLink, str] | None:
+        def record(repos: Repositories) -> bool:
             user = repos.users.by_email(address)
-            if user is None or user.status is UserStatus.DISABLED:
-                return None
-            for old in repos.magic_links.for_device(caller.device_addr):
-                if old.user_id == user.id and old.is_pending(now):
-                    repos.magic_links.update(old.withdrawn())
-            link = new_link(
-                link_id=repos.magic_links.next_id(), user_id=user.id,
-                device_addr=caller.device_addr, device_label=label, token=token, code=code,
-                now=now, lifetime=self._lifetime,
-            )
-            repos.magic_links.add(link)
-            return user, link, repos.project.settings().name
+            user_id = None if user is None else user.id
+            mailed = repos.sign_in_requests.mailed_since(user_id, now - MAIL_WINDOW)
+            outcome = self._outcome(user, mailed, device)
+            link_id = None
+            if user is not None and outcome is SignInOutcome.MAILED:
+                for old in repos.magic_links.for_device(device):
+                    if old.user_id == user.id and old.is_pending(now):
+                        repos.magic_links.update(old.withdrawn())
+                link_id = self._issue(repos, user, device, label, drawn=drawn, now=now).id
+            log = repos.sign_in_requests
+            log.add(SignInRequest(id=log.next_id(), at=now, device_addr=device,
+                                  device_label=label, user_id=user_id, outcome=outcome,
+                                  link_id=link_id))
+            return link_id is not None
 
-        issued = await self._storage.write(issue)
-        if issued is not None:
-            user, link, project_name = issued
-            await self._send(user, link, project_name, token, code)
+        if await self._storage.write(record):
+            self._signal.mail_queued()
 
-    async def _send(self, user: User, link: MagicLink, project_name: str, token: str,
-                    code: str) -> None:
-        mail = compose_sign_in_mail(
-            to=user.email, project_name=project_name, link_url=self._link_url(token),
-            code=code, device_label=link.device_label,
-            minutes=int(self._lifetime.total_seconds() // 60),
+    def _outcome(self, user: User | None, mailed: list[SignInRequest],
+                 device: str) -> SignInOutcome:
+        # Always evaluated, so the mailbox rule costs the same for every email.
+        room = mailbox_admits(self._limits, mailed, device)
+        if user is None:
+            return SignInOutcome.UNKNOWN
+        if user.status is UserStatus.DISABLED:
+            return SignInOutcome.DISABLED
+        return SignInOutcome.MAILED if room else SignInOutcome.MAILBOX_FULL
+
+    def _draw(self) -> _Secrets:
+        # The Message-ID nonce first: tests read the link token as the newest token.
+        nonce = self._secrets.token()
+        return _Secrets(token=self._secrets.token(),
+                        code=self._secrets.code(CODE_ALPHABET, CODE_LENGTH), nonce=nonce)
+
+    def _issue(self, repos: Repositories, user: User, device: str, label: str, *,
+               drawn: _Secrets, now: datetime) -> MagicLink:
+        """A new pending link and its mail, queued in the caller's transaction."""
+        link = new_link(
+            link_id=repos.magic_links.next_id(), user_id=user.id, device_addr=device,
+            device_label=label, token=drawn.token, code=drawn.code, now=now,
+            lifetime=self._lifetime,
         )
-        try:
-            await self._mailer.send(mail)
-        except Unavailable:
-            # A link nobody received must not stay usable: withdraw it, then report.
-            def withdraw(repos: Repositories) -> None:
-                current = repos.magic_links.get(link.id)
-                if current is not None:
-                    repos.magic_links.update(current.withdrawn())
+        repos.magic_links.add(link)
+        mail_id = repos.mail_queue.next_id()
+        mail = compose_sign_in_mail(
+            to=user.email, project_name=repos.project.settings().name,
+            link_url=self._link_url(drawn.token), code=drawn.code, device_label=label,
+            device_addr=device, minutes=int(self._lifetime.total_seconds() // 60),
+            message_key=f"sign-in.{mail_id}.{drawn.nonce[:22]}",
+        )
+        repos.mail_queue.add(QueuedMail(
+            id=mail_id, kind=MailKind.SIGN_IN, recipient=mail.to, subject=mail.subject,
+            text=mail.text, html=mail.html, message_key=mail.message_key or "",
+            created_at=now, queued_at=now, not_after=link.expires_at, next_attempt_at=now,
+        ))
+        return link
 
-            await self._storage.write(withdraw)
-            raise
+    async def recent_requests(self, caller: Caller, *, limit: int = 100
+                              ) -> list[SignInRequest]:
+        """The newest sign-in requests and what they led to (admins only)."""
+        require_admin(caller)
+        return await self._storage.read(lambda r: r.sign_in_requests.recent(limit=limit))
+
+    async def forget_old_requests(self) -> int:
+        """Drop request records older than a day (they only feed the hourly limits)."""
+        before = self._clock.now() - SIGN_IN_RECORDS_KEPT
+        return await self._storage.write(lambda r: r.sign_in_requests.forget_before(before))
 
     async def preview_link(self, token: str) -> LinkPreview:
         """What the confirmation page shows; changes nothing (GET is safe)."""
@@ -273,13 +341,15 @@ class DeviceEnrollment:
         return await self._storage.write(expire)
 
     async def resend_link(self, caller: Caller, link_id: int) -> MagicLink:
-        """Replace a pending link with a fresh one for the same device and mail it."""
+        """Replace a pending link with a fresh one for the same device and queue its mail.
+
+        The operator's own action: it is not counted against the mailbox's shares.
+        """
         require_admin(caller)
         now = self._clock.now()
-        token = self._secrets.token()
-        code = self._secrets.code(CODE_ALPHABET, CODE_LENGTH)
+        drawn = self._draw()
 
-        def reissue(repos: Repositories) -> tuple[User, MagicLink, str]:
+        def reissue(repos: Repositories) -> MagicLink:
             old = repos.magic_links.get(link_id)
             if old is None:
                 raise NotFound(f"sign-in link {link_id} does not exist")
@@ -289,14 +359,9 @@ class DeviceEnrollment:
             if user is None or user.status is UserStatus.DISABLED:
                 raise Conflict("the account of that link is disabled")
             repos.magic_links.update(old.withdrawn())
-            link = new_link(
-                link_id=repos.magic_links.next_id(), user_id=user.id,
-                device_addr=old.device_addr, device_label=old.device_label,
-                token=token, code=code, now=now, lifetime=self._lifetime,
-            )
-            repos.magic_links.add(link)
-            return user, link, repos.project.settings().name
+            return self._issue(repos, user, old.device_addr, old.device_label, drawn=drawn,
+                               now=now)
 
-        user, link, project_name = await self._storage.write(reissue)
-        await self._send(user, link, project_name, token, code)
+        link = await self._storage.write(reissue)
+        self._signal.mail_queued()
         return link
