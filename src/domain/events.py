@@ -16,6 +16,12 @@ class EventKind(StrEnum):
     MESSAGE_CREATED = "message.created"
     MESSAGE_EDITED = "message.edited"
     PRESENCE_CHANGED = "presence.changed"
+    PROJECT_UPDATED = "project.updated"
+
+    @property
+    def is_project_wide(self) -> bool:
+        """About the project itself (its name, its policy), for everyone signed in."""
+        return self is EventKind.PROJECT_UPDATED
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -89,12 +89,21 @@ def may_manage_device_of(who: CallerIdentity, owner_id: int) -> bool:
     return owner_id == who.user_id or who.role is Role.ADMIN
 
 
+def require_settings_admin(caller: Caller) -> CallerIdentity:
+    """Only admins change the project's name and policy switches."""
+    who = require_bound(caller)
+    if who.role is not Role.ADMIN:
+        raise Forbidden("only admins may change the project's settings")
+    return who
+
+
 def event_visible_to(who: CallerIdentity, event: Event, settings: ProjectSettings) -> bool:
     """Route an event only to callers who could read what it is about."""
     if event.internal and not who.role.is_staff:
         return False
     if event.ticket_id is None:
-        return who.role.is_staff
+        # The project's own name and switches are public (project.info): everyone's.
+        return event.kind.is_project_wide or who.role.is_staff
     return can_see_ticket(who, event.requester_id, settings)
 
 

@@ -242,6 +242,12 @@ class EventPublisher(Protocol):
     def publish(self, events: Sequence[Event]) -> None: ...
 
 
+class SettingsObserver(Protocol):
+    """Told once changed project settings are durable, to apply them at once."""
+
+    async def settings_changed(self, settings: ProjectSettings) -> None: ...
+
+
 class BlobStore(Protocol):
     """Content-addressed bytes: each blob is stored once under its sha256."""
 

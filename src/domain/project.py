@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_PROJECT_NAME_LENGTH = 80
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProjectSettings:

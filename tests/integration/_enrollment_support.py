@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import anyio
 import httpx
 import msgspec
 from aiosmtpd.controller import Controller
@@ -138,18 +139,38 @@ class Received:
     tls: bool
 
 
+TEMPORARY_REFUSAL = "451 4.3.0 mailbox busy, try again later"
+PERMANENT_REFUSAL = "554 5.3.0 message refused"
+
+
 @dataclass
 class MailCatcher:
-    """aiosmtpd handler: keeps every message; ``refuse`` makes it answer 554 to DATA."""
+    """aiosmtpd handler: keeps every message.
+
+    ``refuse`` (an SMTP reply such as :data:`TEMPORARY_REFUSAL`) is answered to DATA
+    instead of accepting; recipients in ``unknown`` are refused with 550 at RCPT.
+    ``attempts`` counts every DATA, accepted or not.
+    """
 
     received: list[Received] = field(default_factory=list)
-    refuse: bool = False
+    refuse: str = ""
+    unknown: set[str] = field(default_factory=set)
+    attempts: int = 0
+
+    async def handle_RCPT(self, _server: SMTP, _session: Session,  # noqa: N802 - aiosmtpd hook
+                          envelope: Envelope, address: str, _options: list[str]) -> str:
+        """Refuse recipients that do not exist, accept the others."""
+        if address in self.unknown:
+            return "550 5.1.1 no such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802 - aiosmtpd hook
                           envelope: Envelope) -> str:
         """Keep the message, or refuse it like a mail server that is having a bad day."""
+        self.attempts += 1
         if self.refuse:
-            return "554 5.3.0 mailbox unavailable, try again later"
+            return self.refuse
         data = envelope.original_content or b""
         self.received.append(Received(
             mail_from=str(envelope.mail_from), rcpt_tos=tuple(envelope.rcpt_tos), data=data,
@@ -211,12 +232,16 @@ def smtp_server(*, security: Security = "none", certificate: ThrowawayCertificat
 
 
 def smtp_mail_config(port: int, *, security: Security = "none", ca_file: str = "",
-                     username: str = "", password: str = "") -> MailConfig:
-    """``mail`` of server.json pointing at the in-process SMTP server."""
+                     username: str = "", password: str = "",
+                     retry_first_seconds: float = 0.2,
+                     retry_longest_seconds: float = 1.0) -> MailConfig:
+    """``mail`` of server.json pointing at the in-process SMTP server (quick retries)."""
     return MailConfig(kind="smtp", sender="support@acme.test", smtp_host="127.0.0.1",
                       smtp_port=port, smtp_security=security,
                       smtp_username=username, smtp_password=password,
-                      smtp_timeout_seconds=5.0, smtp_ca_file=ca_file)
+                      smtp_timeout_seconds=5.0, smtp_ca_file=ca_file,
+                      retry_first_seconds=retry_first_seconds,
+                      retry_longest_seconds=retry_longest_seconds)
 
 
 def server_command(data_dir: Path, *args: str) -> list[str]:
@@ -363,6 +388,20 @@ class Operator(_RpcClient):
         """``admin.links``, optionally only those of ``email``."""
         links: list[dict[str, Any]] = await self.call("admin.links")
         return [link for link in links if email is None or link["email"] == email]
+
+    async def mail_queue(self, status: str | None = None) -> dict[str, Any]:
+        """``admin.mail``: the counts per status and the newest mails."""
+        params: dict[str, Any] = {} if status is None else {"status": status}
+        queue: dict[str, Any] = await self.call("admin.mail", params)
+        return queue
+
+    async def mail_settled(self, within: float = 10.0) -> dict[str, Any]:
+        """Once the server's mail worker has nothing pending, the queue (polled)."""
+        with anyio.fail_after(within):
+            # Polled: the state lives in another process, no event can tell us.
+            while (queue := await self.mail_queue())["pending"]:  # noqa: ASYNC110
+                await anyio.sleep(0.02)
+        return queue
 
 
 _email_numbers = itertools.count(1)

@@ -15,12 +15,9 @@ from the email the server wrote to its outbox.
 from __future__ import annotations
 
 import contextlib
-import email
-import email.policy
 import io
 import itertools
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -51,11 +48,11 @@ from hero_assistance.apps.server.config import (
     write_config,
 )
 from tests.support.processes import terminate
+from tests.support.sign_in_mail import newest_sign_in_code
 
 SERVER_HOST = "127.0.0.1"
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
-CODE = re.compile(r"enter this code on that device: ([A-Z0-9]{4}-[A-Z0-9]{4})")
 
 
 def server_command() -> list[str]:
@@ -236,22 +233,11 @@ class Person:
         return self.addresses[0]
 
 
-def newest_code(outbox: Path, to: str, *, timeout: float = 5.0) -> str:
-    """The sign-in code of the newest email to ``to`` in the outbox."""
-    deadline = time.monotonic() + timeout
-    while True:
-        for path in sorted(outbox.glob("*.eml"), reverse=True):  # names start with the time
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if message["To"] != to:
-                continue
-            part = message.get_body(preferencelist=("plain",))
-            assert part is not None, f"{path} has no text part"
-            found = CODE.search(part.get_content())
-            assert found is not None, f"no code in {path}"
-            return found.group(1)
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no sign-in email to {to} in {outbox}")
-        time.sleep(0.02)
+def newest_code(outbox: Path, to: str, *, device: str | None = None,
+                timeout: float = 10.0) -> str:
+    """The sign-in code of the newest email to ``to`` (asked for by ``device``, if given)
+    in the outbox, waiting for the server's mail worker to write it."""
+    return newest_sign_in_code(outbox, to, device=device, timeout=timeout)
 
 
 def bind_device(server: ServerProcess, address: str, to: str) -> None:
@@ -265,7 +251,7 @@ def bind_device(server: ServerProcess, address: str, to: str) -> None:
             return answer["result"]
 
         call("auth.request_link", {"email": to, "device_label": f"device {address}"})
-        device = call("auth.confirm", {"code": newest_code(server.outbox, to)})
+        device = call("auth.confirm", {"code": newest_code(server.outbox, to, device=address)})
         assert device["address"] == address
 
 

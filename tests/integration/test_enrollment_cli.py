@@ -47,8 +47,14 @@ class Demo:
         """The project's data directory."""
         return self.server.data_dir
 
-    def mails_to(self, email: str) -> list[SignInMail]:
-        """Sign-in emails to ``email`` in the outbox, oldest first."""
+    async def mails_to(self, email: str) -> list[SignInMail]:
+        """Sign-in emails to ``email`` in the outbox, oldest first, once the server's mail
+        worker has nothing pending."""
+        admin = Operator(self.server)
+        try:
+            await admin.mail_settled()
+        finally:
+            await admin.aclose()
         found = [read_sign_in_mail(p.read_bytes())
                  for p in sorted((self.data_dir / "outbox").glob("*.eml"))]
         return [mail for mail in found if mail.message["To"] == email]
@@ -126,7 +132,7 @@ async def test_users_and_devices_show_status_binding_and_last_seen(demo: Demo) -
     async with clients(demo, 1) as (admin, [laptop]):
         await admin.enroll(email)
         await ask(laptop, email, "Xena's laptop")
-        [mail] = demo.mails_to(email)  # the outbox holds the demo's emails
+        [mail] = await demo.mails_to(email)  # the outbox holds the demo's emails
         await laptop.call("auth.confirm", {"code": mail.code})
 
     [user] = [u for u in await cli_json(demo, "users") if u["email"] == email]
@@ -173,7 +179,7 @@ async def test_links_lists_pending_links_and_expire_links_withdraws_them(demo: D
         assert done.returncode == EXIT_OK, done.stderr
         assert done.stdout.decode().strip() == f"withdrew 1 pending link(s) of {email}"
         assert await admin.pending_links(email) == []
-        [mail] = demo.mails_to(email)
+        [mail] = await demo.mails_to(email)
         with pytest.raises(RpcError) as refused:
             await phone.call("auth.confirm", {"code": mail.code})
         assert refused.value.code == LINK_REJECTED
@@ -196,7 +202,7 @@ async def test_resend_link_mails_a_fresh_link_for_the_device_that_asked(demo: De
         assert fresh["id"] != pending["id"]
         assert done.stdout.decode().strip() == (
             f"sent a new link (id {fresh['id']}) for device {tablet.address}")
-        old, new = demo.mails_to(email)
+        old, new = await demo.mails_to(email)
         assert old.link != new.link
         assert (await helper.http.get(old.link)).status_code == 410
         # Pressed on another device, the new link still binds the tablet that asked.
@@ -216,7 +222,7 @@ async def test_disable_locks_every_device_at_once_and_enable_lets_them_back(
     async with clients(demo, 1) as (admin, [laptop]):
         await admin.enroll(email)
         await ask(laptop, email)
-        await laptop.call("auth.confirm", {"code": demo.mails_to(email)[-1].code})
+        await laptop.call("auth.confirm", {"code": (await demo.mails_to(email))[-1].code})
 
         off = await cli(demo, "disable", email)
         assert (off.returncode, off.stdout.decode().strip()) == (EXIT_OK, f"disabled {email}")

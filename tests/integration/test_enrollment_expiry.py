@@ -23,7 +23,7 @@ from hero_assistance.domain.errors import LinkRejected
 from hero_assistance.domain.identity import CallerIdentity, Role, UnboundDevice
 from hero_assistance.domain.magic_links import LINK_LIFETIME
 from hero_assistance.domain.project import ProjectSettings
-from hero_assistance.domain.services import Accounts, DeviceEnrollment
+from hero_assistance.domain.services import Accounts, DeviceEnrollment, MailDelivery
 from tests.support.sign_in_mail import SignInMail, read_sign_in_mail, token_of
 
 pytestmark = pytest.mark.anyio
@@ -31,6 +31,7 @@ pytestmark = pytest.mark.anyio
 OPERATOR = CallerIdentity(user_id=0, device_addr="admin-socket", role=Role.ADMIN)
 LAPTOP = UnboundDevice(device_addr="127.0.0.2")
 EMAIL = "carol@acme.test"
+KEY = bytes(range(32))  # the data directory's mail key, the same across restarts
 
 
 @dataclass
@@ -42,6 +43,12 @@ class Stack:
     clock: ManualClock
     accounts: Accounts
     devices: DeviceEnrollment
+    delivery: MailDelivery
+
+    async def ask(self) -> None:
+        """LAPTOP asks for a link for Carol; the mail worker delivers it."""
+        await self.devices.request_link(LAPTOP, email=EMAIL, device_label="laptop")
+        await self.delivery.deliver_due()
 
     @property
     def outbox(self) -> Path:
@@ -56,13 +63,14 @@ class Stack:
 async def _stack(data_dir: Path, clock: ManualClock, lifetime: timedelta = LINK_LIFETIME
                  ) -> Stack:
     storage = await SqliteStorage.open(data_dir / "project.sqlite3",
-                                       ProjectSettings(name="Acme"))
+                                       ProjectSettings(name="Acme"), mail_key=KEY)
     mailer = OutboxMailer(data_dir / "outbox", sender="support@acme.test")
-    devices = DeviceEnrollment(storage, clock, SystemSecrets(), mailer,
+    devices = DeviceEnrollment(storage, clock, SystemSecrets(),
                                lambda token: f"http://127.0.0.1:7330/auth/link/{token}",
                                lifetime=lifetime)
     return Stack(data_dir=data_dir, storage=storage, clock=clock,
-                 accounts=Accounts(storage, clock), devices=devices)
+                 accounts=Accounts(storage, clock), devices=devices,
+                 delivery=MailDelivery(storage, clock, mailer))
 
 
 @pytest.fixture
@@ -90,7 +98,7 @@ async def _expect_refused(stack: Stack, mail: SignInMail, reason: str,
 
 
 async def test_a_link_and_its_code_expire_after_fifteen_minutes(stack: Stack) -> None:
-    await stack.devices.request_link(LAPTOP, email=EMAIL, device_label="laptop")
+    await stack.ask()
     [mail] = stack.mails()
     assert "15 minutes" in mail.text
     stack.clock.advance(LINK_LIFETIME - timedelta(seconds=1))
@@ -108,7 +116,7 @@ async def test_a_shorter_lifetime_from_the_configuration_is_honoured(tmp_path: P
     try:
         await short.accounts.enroll(OPERATOR, email=EMAIL, role=Role.CUSTOMER,
                                     display_name="Carol")
-        await short.devices.request_link(LAPTOP, email=EMAIL, device_label="laptop")
+        await short.ask()
         [mail] = short.mails()
         assert "expire in 1 minute and" in mail.text
         assert "expire in 1 minute and" in mail.html
@@ -121,10 +129,11 @@ async def test_a_shorter_lifetime_from_the_configuration_is_honoured(tmp_path: P
 
 
 async def test_resending_an_expired_link_mails_a_fresh_one_that_works(stack: Stack) -> None:
-    await stack.devices.request_link(LAPTOP, email=EMAIL, device_label="laptop")
+    await stack.ask()
     [old] = await stack.storage.read(lambda r: r.magic_links.all())
     stack.clock.advance(LINK_LIFETIME)
     new = await stack.devices.resend_link(OPERATOR, old.id)
+    await stack.delivery.deliver_due()
     assert new.expires_at == stack.clock.now() + LINK_LIFETIME
     assert new.device_addr == LAPTOP.device_addr
     first, second = stack.mails()
@@ -140,7 +149,7 @@ async def test_a_pending_link_survives_a_restart_and_stays_single_use(tmp_path: 
     try:
         await before.accounts.enroll(OPERATOR, email=EMAIL, role=Role.CUSTOMER,
                                      display_name="Carol")
-        await before.devices.request_link(LAPTOP, email=EMAIL, device_label="laptop")
+        await before.ask()
         [mail] = before.mails()
     finally:
         await before.storage.close()
@@ -159,7 +168,7 @@ async def test_a_pending_link_survives_a_restart_and_stays_single_use(tmp_path: 
 
 
 async def test_last_seen_follows_use_of_the_device_at_most_once_a_minute(stack: Stack) -> None:
-    await stack.devices.request_link(LAPTOP, email=EMAIL, device_label="laptop")
+    await stack.ask()
     [mail] = stack.mails()
     bound = await stack.devices.confirm_code(LAPTOP, mail.code)
     caller = await stack.accounts.identify(LAPTOP.device_addr)
@@ -177,3 +186,26 @@ async def test_last_seen_follows_use_of_the_device_at_most_once_a_minute(stack: 
     assert await last_seen() == stack.clock.now()
     [listed] = await stack.devices.list_devices(OPERATOR)
     assert (listed.bound_at, listed.last_seen) == (bound.bound_at, stack.clock.now())
+
+
+async def test_mail_queued_before_a_restart_is_sent_after_it_once(tmp_path: Path) -> None:
+    clock = ManualClock()
+    before = await _stack(tmp_path, clock)
+    try:
+        await before.accounts.enroll(OPERATOR, email=EMAIL, role=Role.CUSTOMER,
+                                     display_name="Carol")
+        # The server stopped right after answering: nothing was delivered yet.
+        await before.devices.request_link(LAPTOP, email=EMAIL, device_label="laptop")
+        assert before.mails() == []
+    finally:
+        await before.storage.close()
+    clock.advance(timedelta(seconds=30))
+    after = await _stack(tmp_path, clock)
+    try:
+        assert (await after.delivery.deliver_due()).sent == 1
+        assert (await after.delivery.deliver_due()).sent == 0
+        [mail] = after.mails()
+        binding = await after.devices.confirm_code(LAPTOP, mail.code)
+        assert binding.address == LAPTOP.device_addr
+    finally:
+        await after.storage.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -58,10 +59,26 @@ def token_of(link: str) -> str:
     return link.rsplit("/", 1)[-1]
 
 
-def newest_sign_in_code(outbox: Path, address: str) -> str:
-    """The code of the newest sign-in email to ``address`` in a server's outbox."""
-    for path in sorted(outbox.glob("*.eml"), reverse=True):  # names sort by UTC time
-        mail = read_sign_in_mail(path.read_bytes())
-        if mail.message["To"] == address:
-            return mail.code
-    raise AssertionError(f"no sign-in email to {address} in {outbox}")
+def asked_from(mail: SignInMail) -> str | None:
+    """The address of the device that asked, as the email names it."""
+    found = re.search(r"The device that asked has the address (\S+)", mail.text)
+    return found.group(1) if found else None
+
+
+def newest_sign_in_code(outbox: Path, address: str, *, device: str | None = None,
+                        timeout: float = 10.0) -> str:
+    """The code of the newest sign-in email to ``address`` (asked for by ``device``, if
+    given) in a server's outbox.
+
+    The server answers ``auth.request_link`` before its mail worker writes the email,
+    so this waits (polling, up to ``timeout`` seconds) for one to appear.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        for path in sorted(outbox.glob("*.eml"), reverse=True):  # names sort by UTC time
+            mail = read_sign_in_mail(path.read_bytes())
+            if mail.message["To"] == address and device in (None, asked_from(mail)):
+                return mail.code
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no sign-in email to {address} in {outbox}")
+        time.sleep(0.02)

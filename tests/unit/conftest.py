@@ -24,6 +24,7 @@ from hero_assistance.adapters.memory import (
     MemoryMailer,
     MemoryStorage,
     RecordingPublisher,
+    RecordingSettingsObserver,
 )
 from hero_assistance.domain.events import Event, EventKind
 from hero_assistance.domain.identity import (
@@ -46,6 +47,7 @@ from hero_assistance.domain.services import (
     MailDelivery,
     MailOperations,
     PresenceBoard,
+    ProjectAdministration,
     TicketDesk,
 )
 from hero_assistance.domain.tickets import Ticket
@@ -115,6 +117,8 @@ class Harness:
     feed: EventFeed
     delivery: MailDelivery
     mail_ops: MailOperations
+    project: ProjectAdministration
+    settings_applied: RecordingSettingsObserver
     _addresses: itertools.count[int] = field(default_factory=lambda: itertools.count(0x10))
     _people: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _admin: Person | None = None
@@ -244,7 +248,7 @@ class Harness:
     async def see_all(self, flag: bool = True) -> None:
         """Switch the project setting that lets customers see every ticket."""
         admin = await self.admin()
-        await self.accounts.update_project(admin.caller, customers_see_all_tickets=flag)
+        await self.project.update(admin.caller, customers_see_all_tickets=flag)
 
     def tick(self, seconds: float = 1) -> None:
         """Let time pass."""
@@ -260,6 +264,7 @@ def harness() -> Harness:
     mailer = MemoryMailer()
     publisher = RecordingPublisher()
     blobs = MemoryBlobStore()
+    applied = RecordingSettingsObserver()
     return Harness(
         storage=storage, clock=clock, secrets=secrets, mailer=mailer, publisher=publisher,
         blobs=blobs,
@@ -272,6 +277,8 @@ def harness() -> Harness:
         feed=EventFeed(storage),
         delivery=MailDelivery(storage, clock, mailer),
         mail_ops=MailOperations(storage, clock),
+        project=ProjectAdministration(storage, clock, publisher, applied),
+        settings_applied=applied,
     )
 
 

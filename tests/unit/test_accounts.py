@@ -14,9 +14,8 @@ from hero_assistance.domain.errors import (
     NotFound,
 )
 from hero_assistance.domain.identity import Caller, CallerIdentity, Role, UnboundDevice, UserStatus
-from hero_assistance.domain.project import ProjectSettings
 
-from .conftest import PROJECT_NAME, Cast, Harness
+from .conftest import Cast, Harness
 
 pytestmark = pytest.mark.anyio
 
@@ -159,14 +158,14 @@ async def test_user_management_is_for_admins_only(cast: Cast, harness: Harness) 
         with pytest.raises(Forbidden):
             await harness.accounts.update_user(who.caller, cast.b.id, disabled=True)
         with pytest.raises(Forbidden):
-            await harness.accounts.update_project(who.caller, customers_see_all_tickets=True)
+            await harness.project.update(who.caller, customers_see_all_tickets=True)
     for call in (
         harness.accounts.enroll(cast.unbound, email="x@acme.example", role=Role.ADMIN,
                                 display_name="X"),
         harness.accounts.list_users(cast.unbound),
         harness.accounts.update_user(cast.unbound, 1, role=Role.ADMIN),
         harness.accounts.get_user(cast.unbound, 1),
-        harness.accounts.update_project(cast.unbound, name="Hijacked"),
+        harness.project.update(cast.unbound, name="Hijacked"),
     ):
         with pytest.raises(DeviceNotBound):
             await call
@@ -209,21 +208,6 @@ async def test_whoami_tells_a_device_what_it_is(cast: Cast, harness: Harness) ->
     stranger = await harness.accounts.whoami(cast.unbound)
     assert (stranger.device_addr, stranger.user, stranger.device) == (
         cast.unbound.device_addr, None, None)
-
-
-async def test_project_settings_are_public_and_changed_by_admins(cast: Cast,
-                                                                 harness: Harness) -> None:
-    assert await harness.accounts.project_settings() == ProjectSettings(name=PROJECT_NAME)
-    changed = await harness.accounts.update_project(cast.admin.caller, name="  Acme  Ltd ",
-                                                    customers_see_all_tickets=True)
-    assert changed == ProjectSettings(name="Acme Ltd", customers_see_all_tickets=True)
-    assert await harness.accounts.project_settings() == changed
-    assert await harness.feed.settings() == changed
-    renamed = await harness.accounts.update_project(cast.admin.caller, name="Acme")
-    assert renamed == ProjectSettings(name="Acme", customers_see_all_tickets=True)
-    with pytest.raises(InvalidInput) as refused:
-        await harness.accounts.update_project(cast.admin.caller, name="")
-    assert refused.value.field == "name"
 
 
 async def test_time_does_not_change_identities(cast: Cast, harness: Harness) -> None:

@@ -85,7 +85,8 @@ async def call(client: SupportClient, method: str, params: Any = None,
 def server_document(harness: Harness) -> dict[str, Any]:
     """The project server's own OpenRPC document."""
     services = ServerServices(
-        accounts=harness.accounts, devices=harness.devices, tickets=harness.desk,
+        accounts=harness.accounts, project=harness.project, devices=harness.devices,
+        tickets=harness.desk,
         conversation=harness.talk, attachments=harness.library, presence=harness.presence,
         feed=harness.feed, hub=EventHub(lambda: ProjectSettings(name="x")))
 

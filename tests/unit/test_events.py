@@ -185,9 +185,10 @@ async def test_widened_customers_replay_every_ticket_but_never_notes(
 ) -> None:
     s = await _story(harness, cast)
     await harness.see_all()
+    [widened] = harness.published(EventKind.PROJECT_UPDATED)  # the switch is news to all
     assert await _replay_all(harness, cast.a) == [
         s["a created"], s["b created"], s["a reply"], s["b updated"], s["a answer"],
-        s["a edit"]]
+        s["a edit"], widened.seq]
     replayed = (await harness.feed.replay(cast.b.caller, 0)).events
     assert not any(e.internal for e in replayed)
     assert all("note about" not in repr(e.data) for e in replayed)

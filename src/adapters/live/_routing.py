@@ -97,6 +97,10 @@ class RoutingIndex:
         kind = event.kind
         ticket = event.ticket_id
         keys: list[_Key] = [(kind, _Scope.STAFF_ALL, 0)]
+        if ticket is None and kind.is_project_wide and not event.internal:
+            # Every "all tickets" subscription, customers' too: each once, from its
+            # CUSTOMER_ALL filing (the OWNER filing is per user, so not read here).
+            keys.append((kind, _Scope.CUSTOMER_ALL, 0))
         if ticket is not None:
             keys.append((kind, _Scope.STAFF, ticket))
             # Internal events (notes, customers' own presence) are for staff only, so

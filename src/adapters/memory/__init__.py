@@ -10,6 +10,7 @@ from .mailer import MemoryMailer
 from .overlay import StaticOverlay
 from .publisher import RecordingPublisher
 from .secrets import CountingSecrets
+from .settings_observer import RecordingSettingsObserver
 from .storage import MemoryStorage
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "MemoryMailer",
     "MemoryStorage",
     "RecordingPublisher",
+    "RecordingSettingsObserver",
     "StaticOverlay",
 ]

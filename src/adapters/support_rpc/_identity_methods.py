@@ -11,7 +11,6 @@ from ..jsonrpc import (
     LINK_REJECTED,
     NOT_FOUND,
     RATE_LIMITED,
-    UNAVAILABLE,
     MethodRegistry,
 )
 from . import wire
@@ -36,6 +35,21 @@ def register(reg: MethodRegistry[RequestContext], s: ServerServices, info: Serve
             customers_see_all_tickets=settings.customers_see_all_tickets,
         )
 
+    @reg.method("project.update", params=wire.ProjectUpdateParams,
+                result=wire.ProjectSettingsView, tags=["project", "writes"],
+                errors=[*ADMIN], summary="Rename the project or switch what customers see "
+                "(admins)", description="Applied at once; every signed-in device is told "
+                "with a project.updated event (durable: replayed after a reconnect).")
+    async def project_update(ctx: RequestContext, p: wire.ProjectUpdateParams
+                             ) -> wire.ProjectSettingsView:
+        settings = await s.project.update(
+            ctx.caller, name=None if p.name is UNSET else p.name,
+            customers_see_all_tickets=(None if p.customers_see_all_tickets is UNSET
+                                       else p.customers_see_all_tickets),
+        )
+        return wire.ProjectSettingsView(
+            name=settings.name, customers_see_all_tickets=settings.customers_see_all_tickets)
+
     @reg.method("auth.whoami", params=None, result=wire.WhoAmI, public=True, tags=["auth"],
                 summary="The calling device and, once bound, its user")
     async def whoami(ctx: RequestContext, _p: None) -> wire.WhoAmI:
@@ -48,11 +62,15 @@ def register(reg: MethodRegistry[RequestContext], s: ServerServices, info: Serve
 
     @reg.method("auth.request_link", params=wire.RequestLinkParams,
                 result=wire.RequestLinkResult, public=True, tags=["auth"],
-                errors=[CONFLICT, RATE_LIMITED, UNAVAILABLE],
+                errors=[CONFLICT, RATE_LIMITED],
                 summary="Email a sign-in link and code for this device",
-                description="Answers the same whether or not the email is enrolled. The "
-                "email holds a link to this server's confirmation page and a code for "
-                "auth.confirm; both bind only the device that asked.")
+                description="Answers the same, in the same time, whether or not the email "
+                "is enrolled, disabled or its mailbox is full, and whether or not the mail "
+                "server is up: the email is queued and sent afterwards. It holds a link to "
+                "this server's confirmation page and a code for auth.confirm; both bind "
+                "only the device that asked. RateLimited comes only from this device's own "
+                "budgets (per hour, and per hour for one email), counted alike for every "
+                "email.")
     async def request_link(ctx: RequestContext, p: wire.RequestLinkParams
                            ) -> wire.RequestLinkResult:
         await s.devices.request_link(ctx.caller, email=p.email, device_label=p.device_label)

@@ -11,6 +11,7 @@ from ...domain.services import (
     DeviceEnrollment,
     EventFeed,
     PresenceBoard,
+    ProjectAdministration,
     TicketDesk,
 )
 from ..live import EventHub
@@ -21,6 +22,7 @@ class ServerServices:
     """Everything one project server does, composed by the app's container."""
 
     accounts: Accounts
+    project: ProjectAdministration
     devices: DeviceEnrollment
     tickets: TicketDesk
     conversation: Conversation

@@ -67,6 +67,20 @@ class ProjectInfo(View, frozen=True, kw_only=True):
     customers_see_all_tickets: bool
 
 
+class ProjectUpdateParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Settings to change; omitted ones stay."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=80)] | UnsetType = UNSET
+    customers_see_all_tickets: bool | UnsetType = UNSET
+
+
+class ProjectSettingsView(View, frozen=True, kw_only=True):
+    """The project's name and policy switches."""
+
+    name: str
+    customers_see_all_tickets: bool
+
+
 class UserView(View, frozen=True, kw_only=True):
     """A user as the API shows them."""
 

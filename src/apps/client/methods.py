@@ -65,6 +65,14 @@ class ProjectMethods:
         params = wire.DeviceRevokeParams(address=address)
         return await self._call("device.revoke", params, wire.DeviceView)
 
+    async def update_project(self, *, name: str | UnsetType = UNSET,
+                             customers_see_all_tickets: bool | UnsetType = UNSET
+                             ) -> wire.ProjectSettingsView:
+        """Rename the project or switch what customers see (admins)."""
+        params = wire.ProjectUpdateParams(name=name,
+                                          customers_see_all_tickets=customers_see_all_tickets)
+        return await self._call("project.update", params, wire.ProjectSettingsView)
+
     async def enroll_user(self, email: str, *, role: Role, display_name: str) -> wire.UserView:
         """Pre-enroll a person (admins)."""
         params = wire.UserEnrollParams(email=email, role=role, display_name=display_name)

@@ -33,6 +33,7 @@ from ...adapters.support_rpc.wire import (
     SubscribeResult,
     WhoAmI,
 )
+from ...domain.events import EventKind
 from ...domain.presence import PresenceState
 from ._event_stream import StreamDropped, run_event_session
 from .errors import (
@@ -302,8 +303,16 @@ class ProjectConnection(ProjectMethods):
             return
         if self._last_seq is not None and event.seq <= self._last_seq:
             return
+        if event.kind is EventKind.PROJECT_UPDATED:
+            self._renamed(event)
         await self._sink(event)
         self._last_seq = event.seq
+
+    def _renamed(self, event: EventView) -> None:
+        project = event.data.get("project")
+        name = project.get("name") if isinstance(project, dict) else None
+        if isinstance(name, str) and name != self._state.value.project_name:
+            self._update(ProjectState.renamed, name)
 
     def _presence_ready(self) -> bool:
         state = self._state.value

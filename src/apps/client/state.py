@@ -73,6 +73,10 @@ class ProjectState:
                                    bound=me.bound, user=me.user if me.bound else None,
                                    streaming=self.streaming and me.bound)
 
+    def renamed(self, name: str) -> ProjectState:
+        """The project's admin renamed it (a ``project.updated`` event)."""
+        return dataclasses.replace(self, project_name=name)
+
     def unbound(self, reason: str) -> ProjectState:
         """The server says this device is not (or no longer) signed in."""
         return dataclasses.replace(self, phase=Phase.ONLINE, bound=False, user=None,

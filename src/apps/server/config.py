@@ -15,6 +15,7 @@ BLOB_DIR = "attachments"
 OUTBOX_DIR = "outbox"
 ADMIN_SOCKET = "admin.sock"
 READY_FILE = "ready.json"
+KEY_FILE = "project.key"  # 0600; seals queued mail bodies (D-15); never inside the database
 DEFAULT_PORT = 7330
 
 
@@ -30,6 +31,34 @@ class MailConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     smtp_password: str = ""
     smtp_timeout_seconds: float = 20.0
     smtp_ca_file: str = ""  # PEM bundle to trust instead of the system's (relative: data dir)
+    # Back-off of the mail queue after a temporary failure: the first wait, doubling up
+    # to the longest; mail not sent within give_up_hours (or by its deadline) fails.
+    retry_first_seconds: Annotated[float, Meta(gt=0, le=3600)] = 10.0
+    retry_longest_seconds: Annotated[float, Meta(gt=0, le=86400)] = 600.0
+    give_up_hours: Annotated[float, Meta(gt=0, le=24 * 30)] = 72.0
+
+    def __post_init__(self) -> None:
+        if self.retry_longest_seconds < self.retry_first_seconds:
+            raise ValueError("mail.retry_longest_seconds must be at least retry_first_seconds")
+
+
+class SignInConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How often devices may ask for sign-in links, and how much mail one address gets.
+
+    Each device may ask ``requests_per_device_and_email_per_hour`` times an hour for one
+    email (its share of that mailbox) and ``requests_per_device_per_hour`` times for any
+    emails; an address receives at most ``mails_per_email_per_hour`` sign-in mails, so
+    ``mails // share`` devices at most get mail for it within an hour (D-15).
+    """
+
+    requests_per_device_per_hour: Annotated[int, Meta(ge=1, le=1_000_000)] = 10
+    requests_per_device_and_email_per_hour: Annotated[int, Meta(ge=1, le=1_000_000)] = 2
+    mails_per_email_per_hour: Annotated[int, Meta(ge=1, le=1_000_000)] = 12
+
+    def __post_init__(self) -> None:
+        if self.mails_per_email_per_hour < self.requests_per_device_and_email_per_hour:
+            raise ValueError("sign_in.mails_per_email_per_hour must be at least "
+                             "requests_per_device_and_email_per_hour (one device's share)")
 
 
 class ConnectionsConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -68,6 +97,7 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     # this much memory between them (the rest wait their turn; see D-16).
     image_decodes_at_once: Annotated[int, Meta(ge=1, le=64)] = 2
     image_decode_memory_mib: Annotated[int, Meta(ge=64, le=65_536)] = 256
+    sign_in: SignInConfig = SignInConfig()
     mail: MailConfig = MailConfig()
     connections: ConnectionsConfig = ConnectionsConfig()
 
@@ -106,3 +136,11 @@ def write_config(data_dir: Path, config: ServerConfig) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(msgspec.json.format(msgspec.json.encode(config), indent=2) + b"\n")
     temp.replace(path)
+
+
+def update_project_name(data_dir: Path, name: str) -> None:
+    """Replace ``project_name`` in ``server.json``, keeping every other setting as it is
+    in the file now (it is read again, not taken from the running server's copy)."""
+    current = load_config(data_dir)
+    if current.project_name != name:
+        write_config(data_dir, msgspec.structs.replace(current, project_name=name))

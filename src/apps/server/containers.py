@@ -24,6 +24,7 @@ from ...adapters.support_rpc import (
     build_server_registry,
 )
 from ...adapters.system import SystemClock, SystemSecrets
+from ...domain.mail_queue import RetryPolicy
 from ...domain.ports import Mailer, Overlay, Storage
 from ...domain.ratelimit import Limit
 from ...domain.services import (
@@ -33,10 +34,15 @@ from ...domain.services import (
     DeviceEnrollment,
     EventFeed,
     KnownDevices,
+    MailDelivery,
+    MailOperations,
     PresenceBoard,
+    ProjectAdministration,
     TicketDesk,
 )
-from .settings import SettingsHolder
+from ...domain.sign_in_requests import SignInLimits
+from .mail_worker import MailWorker
+from .settings import AppliedSettings, SettingsHolder
 
 
 class ServerContainer(containers.DeclarativeContainer):
@@ -47,25 +53,39 @@ class ServerContainer(containers.DeclarativeContainer):
     overlay: providers.Dependency[Overlay] = providers.Dependency()
     mailer: providers.Dependency[Mailer] = providers.Dependency()
     link_url: providers.Dependency[Callable[[str], str]] = providers.Dependency()
+    data_dir = providers.Dependency(instance_of=Path)
     blob_root = providers.Dependency(instance_of=Path)
     info = providers.Dependency(instance_of=ServerInfo)
     link_lifetime = providers.Dependency(instance_of=timedelta)
     write_limit = providers.Dependency(instance_of=Limit)
     image_decodes = providers.Dependency(instance_of=int)  # at once
     image_decode_memory = providers.Dependency(instance_of=int)  # bytes, between them
+    sign_in_limits = providers.Dependency(instance_of=SignInLimits)
+    mail_retry = providers.Dependency(instance_of=RetryPolicy)
 
     clock = providers.Singleton(SystemClock)
     secrets = providers.Singleton(SystemSecrets)
     blobs = providers.Singleton(FileBlobStore, root=blob_root)
     settings = providers.Singleton(SettingsHolder)
     hub = providers.Singleton(EventHub, settings=settings.provided.get)
+    project = providers.Singleton(
+        ProjectAdministration, storage=storage, clock=clock, publisher=hub,
+        observer=providers.Singleton(AppliedSettings, holder=settings, data_dir=data_dir),
+    )
 
     # Identification without a read per request; the two services keep it truthful.
     known_devices = providers.Singleton(KnownDevices)
     accounts = providers.Singleton(Accounts, storage=storage, clock=clock, known=known_devices)
+    # The durable mail queue: use cases queue, the worker delivers through the mailer.
+    mail_delivery = providers.Singleton(MailDelivery, storage=storage, clock=clock,
+                                        mailer=mailer, policy=mail_retry)
+    mail_worker = providers.Singleton(MailWorker, delivery=mail_delivery, clock=clock)
+    mail_operations = providers.Singleton(MailOperations, storage=storage, clock=clock,
+                                          mail_signal=mail_worker)
     devices = providers.Singleton(DeviceEnrollment, storage=storage, clock=clock,
-                                  secrets=secrets, mailer=mailer, link_url=link_url,
-                                  lifetime=link_lifetime, known=known_devices)
+                                  secrets=secrets, link_url=link_url, lifetime=link_lifetime,
+                                  limits=sign_in_limits, mail_signal=mail_worker,
+                                  known=known_devices)
     tickets = providers.Singleton(TicketDesk, storage=storage, clock=clock, publisher=hub)
     conversation = providers.Singleton(Conversation, storage=storage, clock=clock,
                                        publisher=hub)
@@ -77,7 +97,7 @@ class ServerContainer(containers.DeclarativeContainer):
     feed = providers.Singleton(EventFeed, storage=storage)
 
     services = providers.Singleton(
-        ServerServices, accounts=accounts, devices=devices, tickets=tickets,
+        ServerServices, accounts=accounts, project=project, devices=devices, tickets=tickets,
         conversation=conversation, attachments=attachments, presence=presence, feed=feed,
         hub=hub,
     )

@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from ...adapters.http import OperatorBoundary
 from ...adapters.loopback import LoopbackOverlay
 from ...adapters.mail import OutboxMailer
 from ...adapters.mail.smtp import SmtpMailer, SmtpSettings
@@ -23,15 +24,20 @@ from ...adapters.serving import raise_fd_limit, read_ready, remove_ready, write_
 from ...adapters.serving.uvicorn_server import ListenerConfig, ManagedServer
 from ...adapters.sqlite import SqliteStorage
 from ...adapters.support_rpc import ServerInfo
+from ...adapters.system import KeyFileError, derive_key, read_or_create_key
+from ...domain.errors import DomainError
+from ...domain.mail_queue import RetryPolicy
 from ...domain.ports import Mailer, Overlay
 from ...domain.project import ProjectSettings
 from ...domain.ratelimit import Limit
+from ...domain.sign_in_requests import SignInLimits
 from .admin_methods import register_admin_methods
 from .benchmark import install_probes
 from .config import (
     ADMIN_SOCKET,
     BLOB_DIR,
     DATABASE_FILE,
+    KEY_FILE,
     OUTBOX_DIR,
     READY_FILE,
     ConfigError,
@@ -49,7 +55,9 @@ from .listeners import (
 
 _log = logging.getLogger("hero_assistance.server")
 PRESENCE_SWEEP_SECONDS = 10.0
+SIGN_IN_RECORDS_SWEEP_SECONDS = 3600.0
 MAX_WS_MESSAGE = 1024 * 1024
+MAIL_STOP_GRACE_SECONDS = 5.0  # beyond the SMTP timeout: the mail in hand may finish
 
 
 def server_version() -> str:
@@ -109,6 +117,30 @@ def make_mailer(config: ServerConfig, data_dir: Path) -> Mailer:
     ))
 
 
+def sign_in_limits(config: ServerConfig) -> SignInLimits:
+    """The sign-in limits of ``server.json``."""
+    c = config.sign_in
+    return SignInLimits(per_device=c.requests_per_device_per_hour,
+                        per_device_and_email=c.requests_per_device_and_email_per_hour,
+                        mails_per_email=c.mails_per_email_per_hour)
+
+
+def mail_retry_policy(config: ServerConfig) -> RetryPolicy:
+    """The mail queue's back-off of ``server.json``."""
+    m = config.mail
+    return RetryPolicy(first_delay=timedelta(seconds=m.retry_first_seconds),
+                       longest_delay=timedelta(seconds=m.retry_longest_seconds),
+                       give_up_after=timedelta(hours=m.give_up_hours))
+
+
+def project_key(data_dir: Path) -> bytes:
+    """The project's secret key (made on first start), from its 0600 file."""
+    try:
+        return read_or_create_key(data_dir / KEY_FILE)
+    except KeyFileError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def _smtp_tls_context(ca_file: str, data_dir: Path) -> ssl.SSLContext | None:
     """Trust only ``ca_file`` when one is named (a private mail server's own CA)."""
     if not ca_file:
@@ -136,26 +168,30 @@ async def serve(data_dir: Path, config: ServerConfig, *,
     listen = await _listen_address(overlay)
     base_url = f"http://{url_host(listen)}:{config.port}"
     mailer = make_mailer(config, data_dir)  # a broken mail setting fails before the DB opens
-    storage = SqliteStorage(data_dir / DATABASE_FILE, synchronous=config.synchronous)
+    storage = SqliteStorage(data_dir / DATABASE_FILE, synchronous=config.synchronous,
+                            mail_key=derive_key(project_key(data_dir), "mail-bodies"))
     await storage.start(ProjectSettings(name=config.project_name))
     container = ServerContainer(
         storage=storage, overlay=overlay, mailer=mailer,
         link_url=lambda token: f"{base_url}/auth/link/{token}",
-        blob_root=data_dir / BLOB_DIR,
+        data_dir=data_dir, blob_root=data_dir / BLOB_DIR,
         link_lifetime=timedelta(minutes=config.link_lifetime_minutes),
         write_limit=Limit(config.write_limit_per_minute, timedelta(minutes=1)),
         image_decodes=config.image_decodes_at_once,
         image_decode_memory=config.image_decode_memory_mib * 2**20,
+        sign_in_limits=sign_in_limits(config), mail_retry=mail_retry_policy(config),
         info=ServerInfo(version=server_version(), overlay=overlay.name,
                         link_lifetime_seconds=config.link_lifetime_minutes * 60),
     )
     socket_path = data_dir / ADMIN_SOCKET
     try:
         container.check_dependencies()
-        register_admin_methods(container.admin_registry(), storage, container.services())
+        register_admin_methods(container.admin_registry(), storage, container.services(),
+                               container.mail_operations())
         if benchmark:
             install_probes(container, config)
-        container.settings().set(await container.accounts().project_settings())
+        await _apply_configured_name(container, config)
+        container.settings().set(await container.project().settings())
         try:
             tcp = bind_tcp(listen, config.port)
         except OSError as exc:
@@ -193,9 +229,27 @@ async def serve(data_dir: Path, config: ServerConfig, *,
     finally:
         remove_ready(ready_path)
         container.hub().close_all()
+        await container.mail_worker().stop(
+            config.mail.smtp_timeout_seconds + MAIL_STOP_GRACE_SECONDS)
         await storage.close()
         with contextlib.suppress(FileNotFoundError):
             socket_path.unlink()
+
+
+async def _apply_configured_name(container: ServerContainer, config: ServerConfig) -> None:
+    """``project_name`` of ``server.json`` wins at start (D-15): the operator's source.
+
+    A rename done while serving was written to the file too, so this changes nothing
+    then; a name edited in the file since is applied now, with its event, as if the
+    operator had run ``settings --name``.
+    """
+    project = container.project()
+    if (await project.settings()).name == config.project_name:
+        return
+    try:
+        await project.update(OperatorBoundary.OPERATOR, name=config.project_name)
+    except DomainError as exc:
+        raise ConfigError(f"project_name in server.json: {exc.message}") from exc
 
 
 async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
@@ -211,6 +265,9 @@ async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
         for server, sock in zip(servers, sockets, strict=True)
     ]
     sweeper = asyncio.create_task(_sweep_presence(container))
+    forgetter = asyncio.create_task(_forget_sign_in_records(container))
+    # Mail queued before this start (or before a crash) goes out now.
+    container.mail_worker().start()
     watchers = [asyncio.create_task(watch())] if watch is not None else []
     while not all(server.started for server in servers):
         if any(task.done() for task in tasks):
@@ -225,10 +282,12 @@ async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
     for server in servers:
         server.should_exit = True
     sweeper.cancel()
+    forgetter.cancel()
     stopper.cancel()
     for watcher in watchers:
         watcher.cancel()
-    results = await asyncio.gather(*tasks, sweeper, *watchers, return_exceptions=True)
+    results = await asyncio.gather(*tasks, sweeper, forgetter, *watchers,
+                                   return_exceptions=True)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.remove_signal_handler(sig)
     for result in results:
@@ -244,3 +303,13 @@ async def _sweep_presence(container: ServerContainer) -> None:
             await presence.expire()
         except Exception:  # noqa: BLE001 - the sweeper must outlive a failed sweep
             _log.exception("presence sweep failed")
+
+
+async def _forget_sign_in_records(container: ServerContainer) -> None:
+    devices = container.devices()
+    while True:
+        try:
+            await devices.forget_old_requests()
+        except Exception:  # noqa: BLE001 - the sweeper must outlive a failed sweep
+            _log.exception("forgetting old sign-in requests failed")
+        await asyncio.sleep(SIGN_IN_RECORDS_SWEEP_SECONDS)

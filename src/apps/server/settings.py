@@ -1,8 +1,23 @@
-"""The project's settings as the live event routing reads them on every publish."""
+"""The project's settings as the running server applies them.
+
+:class:`SettingsHolder` is what live event routing reads on every publish.
+:class:`AppliedSettings` is the settings observer of the project-settings use case: it
+updates the holder at once and writes the new name into ``server.json``, so the file
+the operator edits never goes stale (the file is read again, and wins, at the next
+``serve``: decisions/D-15).
+"""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
+import anyio.to_thread
+
 from ...domain.project import ProjectSettings
+from .config import ConfigError, update_project_name
+
+_log = logging.getLogger("hero_assistance.server")
 
 
 class SettingsHolder:
@@ -20,3 +35,23 @@ class SettingsHolder:
         if self._current is None:
             raise RuntimeError("project settings were not loaded before serving")
         return self._current
+
+
+class AppliedSettings:
+    """Applies changed settings at once: live routing, and the name in ``server.json``."""
+
+    def __init__(self, holder: SettingsHolder, data_dir: Path) -> None:
+        self._holder = holder
+        self._data_dir = data_dir
+
+    async def settings_changed(self, settings: ProjectSettings) -> None:
+        """Use the new settings from now on, and keep ``server.json`` in step."""
+        self._holder.set(settings)
+        try:
+            await anyio.to_thread.run_sync(update_project_name, self._data_dir, settings.name)
+        except (ConfigError, OSError) as exc:
+            # The database has the new name already; the file would put the old one
+            # back at the next start, so say so loudly.
+            _log.error("the project is now named %r, but server.json could not be "
+                       "updated (%s): set project_name there by hand, or the next start "
+                       "renames it back", settings.name, exc)

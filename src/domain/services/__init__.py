@@ -12,6 +12,7 @@ from .feed import EventFeed, Replay
 from .mail import DeliveryPass, MailDelivery, MailOperations, MailRecord
 from .messages import Conversation
 from .presence import PresenceBoard
+from .project_settings import ProjectAdministration
 from .tickets import KEEP, Keep, TicketDesk
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "MailOperations",
     "MailRecord",
     "PresenceBoard",
+    "ProjectAdministration",
     "Replay",
     "TicketDesk",
     "WhoAmI",

@@ -15,7 +15,6 @@ from ..identity import (
     User,
     UserStatus,
     clean_display_name,
-    clean_label,
     normalize_email,
 )
 from ..policy import require_admin, require_bound
@@ -195,20 +194,3 @@ class Accounts:
     async def project_settings(self) -> ProjectSettings:
         """The project's name and policy switches (public: ``project.info``)."""
         return await self._storage.read(lambda r: r.project.settings())
-
-    async def update_project(self, caller: Caller, *, name: str | None = None,
-                             customers_see_all_tickets: bool | None = None) -> ProjectSettings:
-        """Rename the project or change its policy switches (admins only)."""
-        require_admin(caller)
-        clean_name = clean_label("name", name, 80) if name is not None else None
-
-        def change(repos: Repositories) -> ProjectSettings:
-            settings = repos.project.settings()
-            if clean_name is not None:
-                settings = replace(settings, name=clean_name)
-            if customers_see_all_tickets is not None:
-                settings = replace(settings, customers_see_all_tickets=customers_see_all_tickets)
-            repos.project.save(settings)
-            return settings
-
-        return await self._storage.write(change)

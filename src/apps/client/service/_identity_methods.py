@@ -32,6 +32,14 @@ def register(reg: MethodRegistry[ClientContext], client: SupportClient) -> None:
     async def project_info(_ctx: ClientContext, p: wire.OnProject) -> server.ProjectInfo:
         return await client.project(p.project).project_info()
 
+    @method(reg, "project.update", params=wire.ProjectUpdateParams,
+            result=server.ProjectSettingsView, tags=["project", "writes"], errors=ADMIN,
+            summary="Rename a project or switch what its customers see (admins)")
+    async def project_update(_ctx: ClientContext, p: wire.ProjectUpdateParams
+                             ) -> server.ProjectSettingsView:
+        return await client.project(p.project).update_project(
+            name=p.name, customers_see_all_tickets=p.customers_see_all_tickets)
+
     @method(reg, "auth.whoami", params=wire.OnProject, result=server.WhoAmI, tags=["auth"],
             errors=ON_PROJECT, summary="This device as the project's server sees it")
     async def whoami(_ctx: ClientContext, p: wire.OnProject) -> server.WhoAmI:

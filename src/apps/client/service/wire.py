@@ -181,6 +181,13 @@ class ProjectDeviceRevokeParams(wire.DeviceRevokeParams, frozen=True, kw_only=Tr
     project: Label
 
 
+class ProjectUpdateParams(wire.ProjectUpdateParams, frozen=True, kw_only=True,
+                          forbid_unknown_fields=True):
+    """``project.update`` on one project."""
+
+    project: Label
+
+
 class ProjectUserEnrollParams(wire.UserEnrollParams, frozen=True, kw_only=True,
                               forbid_unknown_fields=True):
     """``user.enroll`` on one project."""
