@@ -106,7 +106,7 @@ def clean_label(field: str, raw: str, max_length: int) -> str:
         raise InvalidInput(field, "must not be empty")
     if len(text) > max_length:
         raise InvalidInput(field, f"must be at most {max_length} characters")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    if any(unicodedata.category(ch) == "Cc" for ch in text):  # C0, DEL and C1 alike
         raise InvalidInput(field, "must not contain control characters")
     return text
 

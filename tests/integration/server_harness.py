@@ -169,8 +169,18 @@ def start_server(root: Path, *, name: str = "Integration project",
         settings = load_config(data_dir)
         write_config(data_dir, msgspec.convert({**msgspec.to_builtins(settings), **config},
                                                type(settings)))
-    stdout_path, stderr_path = root / "server.out", root / "server.err"
-    with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
+    return _serve(data_dir, port, root / "server.out", root / "server.err")
+
+
+def serve_again(stopped: ServerProcess) -> ServerProcess:
+    """``serve`` the data directory of a server that was stopped, on the same port."""
+    if stopped.process.poll() is None:
+        raise ServerFailed("the server is still running")
+    return _serve(stopped.data_dir, stopped.port, stopped.stdout_path, stopped.stderr_path)
+
+
+def _serve(data_dir: Path, port: int, stdout_path: Path, stderr_path: Path) -> ServerProcess:
+    with stdout_path.open("wb") as out, stderr_path.open("ab") as err:
         process = subprocess.Popen(  # noqa: S603 - our own console script
             [*server_command(), "--data-dir", str(data_dir), "serve"],
             stdin=subprocess.DEVNULL, stdout=out, stderr=err,

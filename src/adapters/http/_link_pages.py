@@ -13,6 +13,7 @@ from litestar import Response, get, post
 from litestar.handlers import HTTPRouteHandler
 
 from ...domain.errors import Conflict, DomainError, LinkRejected
+from ...domain.identity import shown_label
 from ...domain.services import DeviceEnrollment
 
 LINK_ROUTE = "/auth/link"
@@ -58,9 +59,13 @@ def link_routes(devices: DeviceEnrollment) -> list[HTTPRouteHandler]:
         except DomainError as exc:
             return _refused(exc)
         return _page("Sign in this device?", (
-            f"<p>Bind the device <b>{escape(preview.device_label)}</b> "
-            f"(<code>{escape(preview.device_addr)}</code>) to <b>{escape(preview.email)}</b>."
-            "</p><p>Only that device is signed in, whichever device shows this page.</p>"
+            f"<p>Bind the device at <code>{escape(preview.device_addr)}</code> to "
+            f"<b>{escape(preview.email)}</b>.</p>"
+            "<p>The device that asked calls itself "
+            f"&ldquo;<span class=\"requester-words\">{escape(shown_label(preview.device_label))}"
+            "</span>&rdquo; "
+            "&mdash; its own words, not checked by anyone.</p>"
+            "<p>Only that device is signed in, whichever device shows this page.</p>"
             f"<form method=\"post\" action=\"{LINK_ROUTE}/{escape(token, quote=True)}\">"
             "<button type=\"submit\">Sign in that device</button></form>"
             f"<p><small>The link expires at {escape(preview.expires_at_iso)} and works once. "
@@ -74,8 +79,8 @@ def link_routes(devices: DeviceEnrollment) -> list[HTTPRouteHandler]:
         except DomainError as exc:
             return _refused(exc)
         return _page("Device signed in", (
-            f"<p>The device <b>{escape(binding.label)}</b> "
-            f"(<code>{escape(binding.address)}</code>) is now signed in. "
+            f"<p>The device at <code>{escape(binding.address)}</code>, which calls itself "
+            f"&ldquo;{escape(shown_label(binding.label))}&rdquo;, is now signed in. "
             "You can close this page and go back to it.</p>"
         ))
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -60,10 +61,35 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("--role", choices=["customer", "agent", "admin"], required=True)
     enroll.add_argument("--name", help="display name (default: the part before @)")
 
-    for name, text in (("users", "list users"), ("devices", "list bound devices"),
-                       ("links", "list pending sign-in links")):
+    for name, text in (("users", "list users"), ("links", "list pending sign-in links")):
         view = sub.add_parser(name, help=text)
         view.add_argument("--json", action="store_true", help="machine-readable output")
+
+    devices = sub.add_parser("devices", help="list bound devices; 'devices revoke ADDRESS'")
+    devices.add_argument("--json", action="store_true", help="machine-readable output")
+    device_actions = devices.add_subparsers(dest="action")
+    revoke = device_actions.add_parser("revoke", help="unbind a device at once")
+    revoke.add_argument("address", help="the device's overlay address")
+
+    sign_ins = sub.add_parser("sign-ins", help="the newest sign-in requests and their outcome")
+    sign_ins.add_argument("--limit", type=int, default=50)
+    sign_ins.add_argument("--json", action="store_true", help="machine-readable output")
+
+    mail = sub.add_parser("mail", help="the mail queue; 'mail retry ID' sends a failed mail "
+                          "again")
+    mail.add_argument("--status", choices=["pending", "sent", "failed"])
+    mail.add_argument("--limit", type=int, default=50)
+    mail.add_argument("--json", action="store_true", help="machine-readable output")
+    mail_actions = mail.add_subparsers(dest="action")
+    retry = mail_actions.add_parser("retry", help="send a failed mail again, now")
+    retry.add_argument("mail_id", type=int)
+
+    settings = sub.add_parser("settings", help="show or change the project's settings")
+    settings.add_argument("--name", help="rename the project (also written to server.json)")
+    settings.add_argument("--customers-see-all-tickets", choices=["yes", "no"],
+                          help="let customers see every ticket of the project, or only "
+                          "their own")
+    settings.add_argument("--json", action="store_true", help="machine-readable output")
 
     for name, text in (("disable", "disable a user on every device"),
                        ("enable", "re-enable a disabled user")):
@@ -160,9 +186,20 @@ def _admin(admin: AdminClient, args: argparse.Namespace) -> int:
     elif command == "users":
         _show(admin.call("user.list"), args.json,
               ["id", "email", "display_name", "role", "status", "created_at"])
+    elif command == "devices" and args.action == "revoke":
+        device = admin.call("device.revoke", {"address": args.address})
+        _say(f"revoked {device['address']} ({_printable(device['label'])}) of user "
+             f"{device['user_id']}; it is refused from its next request on")
     elif command == "devices":
         _show(admin.call("device.list"), args.json,
               ["address", "user_id", "label", "bound_at", "last_seen"])
+    elif command == "sign-ins":
+        _show(admin.call("admin.sign_in_requests", {"limit": args.limit}), args.json,
+              ["id", "at", "device_addr", "device_label", "email", "outcome"])
+    elif command == "mail":
+        _mail(admin, args)
+    elif command == "settings":
+        _settings(admin, args)
     elif command == "links":
         _show(admin.call("admin.links"), args.json,
               ["id", "email", "device_addr", "device_label", "expires_at", "attempts"])
@@ -175,11 +212,50 @@ def _admin(admin: AdminClient, args: argparse.Namespace) -> int:
         _say(f"withdrew {count} pending link(s) of {args.email}")
     elif command == "resend-link":
         link = admin.call("admin.resend_link", {"link_id": args.link_id})
-        _say(f"sent a new link (id {link['id']}) for device {link['device_addr']}")
+        _say(f"queued a new link (id {link['id']}) for device {link['device_addr']}; "
+             "'mail' shows its delivery")
     elif command == "backup":
         result = admin.call("admin.backup", {"path": str(args.file.resolve())})
         _say(f"wrote {result['path']} ({result['bytes']} bytes)")
     return EXIT_OK
+
+
+def _mail(admin: AdminClient, args: argparse.Namespace) -> None:
+    if args.action == "retry":
+        mail = admin.call("admin.mail_retry", {"mail_id": args.mail_id})
+        _say(f"mail {mail['id']} to {mail['recipient']} is queued again")
+        return
+    params: dict[str, Any] = {"limit": args.limit}
+    if args.status:
+        params["status"] = args.status
+    queue = admin.call("admin.mail", params)
+    if args.json:
+        _say(json.dumps(queue, indent=2))
+        return
+    _say(f"pending {queue['pending']}, sent {queue['sent']}, failed {queue['failed']}")
+    _show(queue["mails"], as_json=False,
+          columns=["id", "kind", "recipient", "status", "attempts", "next_attempt_at",
+                   "sent_at", "last_error"])
+
+
+def _settings(admin: AdminClient, args: argparse.Namespace) -> None:
+    change: dict[str, Any] = {}
+    if args.name is not None:
+        change["name"] = args.name
+    if args.customers_see_all_tickets is not None:
+        change["customers_see_all_tickets"] = args.customers_see_all_tickets == "yes"
+    if change:
+        settings = admin.call("project.update", change)
+    else:
+        info = admin.call("project.info")
+        settings = {"name": info["name"],
+                    "customers_see_all_tickets": info["customers_see_all_tickets"]}
+    if args.json:
+        _say(json.dumps(settings, indent=2))
+        return
+    _say(f"name                       {_printable(settings['name'])}")
+    _say("customers_see_all_tickets  "
+         f"{'yes' if settings['customers_see_all_tickets'] else 'no'}")
 
 
 def _user_by_email(admin: AdminClient, email: str) -> dict[str, Any]:
@@ -197,10 +273,21 @@ def _show(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None
     if not rows:
         _say("(none)")
         return
-    table = [columns] + [[str(row.get(c, "")) for c in columns] for row in rows]
+    table = [columns] + [[_printable(_cell(row.get(c))) for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
         _say("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _printable(text: str) -> str:
+    """Text from the server (labels typed by unbound devices among it) made safe for a
+    terminal: control and formatting characters are shown as escapes, never sent raw."""
+    return "".join(ch if ch.isprintable() and unicodedata.category(ch) != "Cf"
+                   else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _say(text: str) -> None:
