@@ -201,7 +201,8 @@ async def test_resend_link_mails_a_fresh_link_for_the_device_that_asked(demo: De
         [fresh] = await admin.pending_links(email)
         assert fresh["id"] != pending["id"]
         assert done.stdout.decode().strip() == (
-            f"sent a new link (id {fresh['id']}) for device {tablet.address}")
+            f"queued a new link (id {fresh['id']}) for device {tablet.address}; "
+            "'mail' shows its delivery")
         old, new = await demo.mails_to(email)
         assert old.link != new.link
         assert (await helper.http.get(old.link)).status_code == 410

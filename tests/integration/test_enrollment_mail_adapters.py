@@ -13,14 +13,16 @@ from hero_assistance.adapters.mail import OutboxMailer
 from hero_assistance.adapters.mail.smtp import SmtpMailer, SmtpSettings
 from hero_assistance.apps.server.config import ConfigError, ServerConfig
 from hero_assistance.apps.server.runtime import make_mailer
-from hero_assistance.domain.errors import Unavailable
+from hero_assistance.domain.errors import MailRejected, Unavailable
 from hero_assistance.domain.ports import OutgoingMail
 from hero_assistance.domain.sign_in_mail import compose_sign_in_mail
 from tests.support.sign_in_mail import read_sign_in_mail
 
 from ._enrollment_support import (
+    PERMANENT_REFUSAL,
     SMTP_PASSWORD,
     SMTP_USER,
+    TEMPORARY_REFUSAL,
     Security,
     ThrowawayCertificate,
     free_port,
@@ -38,7 +40,7 @@ CODE = "ABCD2345"
 
 def _mail(to: str = "carol@acme.test", label: str = "Carol's <laptop>") -> OutgoingMail:
     return compose_sign_in_mail(to=to, project_name="Acme & Co", link_url=LINK, code=CODE,
-                                device_label=label, minutes=15)
+                                device_label=label, device_addr="127.0.0.9", minutes=15)
 
 
 @pytest.fixture(scope="module")
@@ -98,15 +100,53 @@ async def test_smtp_logs_in_over_starttls_when_the_server_demands_it(
 
 async def test_a_mail_server_that_is_down_is_unavailable() -> None:
     mailer = SmtpMailer(_settings(free_port(), "none"))
-    with pytest.raises(Unavailable, match="did not accept the email; try again later"):
+    with pytest.raises(Unavailable,
+                       match=r"did not accept the email \(SMTPConnectError\); try again later"):
         await mailer.send(_mail())
 
 
-async def test_a_mail_server_refusing_the_message_is_unavailable() -> None:
+async def test_a_temporary_refusal_is_unavailable_and_a_permanent_one_rejected() -> None:
     with smtp_server() as (catcher, port):
-        catcher.refuse = True
-        with pytest.raises(Unavailable):
-            await SmtpMailer(_settings(port, "none")).send(_mail())
+        mailer = SmtpMailer(_settings(port, "none"))
+        catcher.refuse = TEMPORARY_REFUSAL
+        with pytest.raises(Unavailable, match="451"):
+            await mailer.send(_mail())
+        catcher.refuse = PERMANENT_REFUSAL
+        with pytest.raises(MailRejected, match="554"):
+            await mailer.send(_mail())
+        catcher.refuse = ""
+        catcher.unknown.add("nobody@acme.test")
+        with pytest.raises(MailRejected, match="550"):
+            await mailer.send(_mail("nobody@acme.test"))
+        await mailer.send(_mail("carol@acme.test"))  # the same server still takes others
+    assert [m.rcpt_tos for m in catcher.received] == [("carol@acme.test",)]
+
+
+async def test_a_queued_mail_keeps_its_message_id_and_extra_headers_on_every_attempt() -> None:
+    mail = OutgoingMail(to="carol@acme.test", subject="Re: printer", text="t", html="<p>h</p>",
+                        message_key="ticket.7.abc",
+                        headers=(("In-Reply-To", "<ticket-7@acme.test>"),))
+    with smtp_server() as (catcher, port):
+        mailer = SmtpMailer(_settings(port, "none"))
+        await mailer.send(mail)
+        await mailer.send(mail)  # a retry after an unclear answer
+    ids = [message_from_bytes(m.data, policy=policy.default)["Message-ID"]
+           for m in catcher.received]
+    assert ids == ["<ticket.7.abc@acme.test>"] * 2
+    parsed = message_from_bytes(catcher.received[0].data, policy=policy.default)
+    assert parsed["In-Reply-To"] == "<ticket-7@acme.test>"
+
+
+@pytest.mark.parametrize("headers", [
+    (("Subject", "replaced"),), (("X-Note", "line\r\nBcc: eve@evil.test"),),
+], ids=["own-header", "line-break"])
+async def test_a_mail_that_cannot_be_built_is_rejected_never_half_sent(
+    headers: tuple[tuple[str, str], ...],
+) -> None:
+    mail = OutgoingMail(to="carol@acme.test", subject="s", text="t", html="h", headers=headers)
+    with (smtp_server() as (catcher, port),
+          pytest.raises(MailRejected, match="cannot be built")):
+        await SmtpMailer(_settings(port, "none")).send(mail)
     assert catcher.received == []
 
 
