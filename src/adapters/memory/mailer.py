@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from ...domain.errors import MailRejected, Unavailable
 from ...domain.ports import OutgoingMail
 
@@ -11,7 +13,8 @@ class MemoryMailer:
 
     With ``reachable = False`` it fails like a dead server (``Unavailable``); mail to an
     address in ``refused`` is rejected for good (``MailRejected``). ``attempts`` counts
-    every call, whatever became of it.
+    every call, whatever became of it; ``delay_seconds`` makes each call take that long,
+    like a slow server.
     """
 
     def __init__(self) -> None:
@@ -19,10 +22,13 @@ class MemoryMailer:
         self.reachable = True
         self.refused: set[str] = set()
         self.attempts = 0
+        self.delay_seconds = 0.0
 
     async def send(self, mail: OutgoingMail) -> None:
         """Keep the mail, or fail the way a real server would."""
         self.attempts += 1
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         if not self.reachable:
             raise Unavailable("the mail server is not reachable; try again later")
         if mail.to in self.refused:

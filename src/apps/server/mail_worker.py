@@ -1,8 +1,9 @@
 """The server's mail worker: delivers the durable mail queue in the background.
 
 It runs one bounded delivery pass at a time: at start (mail queued before a restart or
-a crash is read from the database), whenever a use case queued mail (``mail_queued``),
-and when the earliest retry falls due — with a slow poll as a safety net. Stopping lets
+a crash is read from the database), shortly after a use case queued mail
+(``mail_queued``; after the request's answer has left), and when the earliest retry
+falls due — with a slow poll as a safety net. Stopping lets
 the mail in hand finish (within a grace period) and leaves the rest pending for the
 next start; a mail cut off mid-send is sent again then, with the same Message-ID.
 """
@@ -20,16 +21,19 @@ from ...domain.services import DeliveryPass, MailDelivery
 _log = logging.getLogger("hero_assistance.server.mail")
 IDLE_POLL_SECONDS = 30.0
 AFTER_FAILURE_SECONDS = 5.0
+WAKE_DELAY_SECONDS = 0.05
 
 
 class MailWorker:
     """Implements the ``MailSignal`` port; :meth:`run` is the background task."""
 
     def __init__(self, delivery: MailDelivery, clock: Clock, *,
-                 idle_poll_seconds: float = IDLE_POLL_SECONDS) -> None:
+                 idle_poll_seconds: float = IDLE_POLL_SECONDS,
+                 wake_delay_seconds: float = WAKE_DELAY_SECONDS) -> None:
         self._delivery = delivery
         self._clock = clock
         self._idle_poll = idle_poll_seconds
+        self._wake_delay = wake_delay_seconds
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -84,6 +88,9 @@ class MailWorker:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._wake.wait()
+                # Woken by a request that just queued mail: let its answer leave first
+                # (and a burst gather), so delivery does not share the request's time.
+                await asyncio.sleep(self._wake_delay)
 
     def _keep_going(self) -> bool:
         return not self._stopping
