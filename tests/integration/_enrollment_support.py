@@ -201,14 +201,16 @@ def _check_login(_server: SMTP, _session: Session, _envelope: Envelope, mechanis
 
 @contextlib.contextmanager
 def smtp_server(*, security: Security = "none", certificate: ThrowawayCertificate | None = None,
-                require_auth: bool = False) -> Iterator[tuple[MailCatcher, int]]:
-    """A real SMTP server on 127.0.0.1 and a free port; stopped on exit.
+                require_auth: bool = False, port: int | None = None,
+                catcher: MailCatcher | None = None) -> Iterator[tuple[MailCatcher, int]]:
+    """A real SMTP server on 127.0.0.1 and a free port (or ``port``); stopped on exit.
 
     ``security``: ``none`` (plain), ``starttls`` (STARTTLS required before MAIL) or
     ``tls`` (implicit TLS). With ``require_auth`` the server demands LOGIN/PLAIN over TLS.
+    A ``catcher`` from an earlier run keeps collecting into the same list.
     """
-    catcher = MailCatcher()
-    port = free_port()
+    catcher = catcher or MailCatcher()
+    port = port or free_port()
     kwargs: dict[str, Any] = {}
     if security == "starttls":
         assert certificate is not None
@@ -301,6 +303,14 @@ class ServerProcess:
                 process.kill()
                 process.wait()
         return process.returncode
+
+    def kill(self) -> int | None:
+        """SIGKILL, no grace: the worst moment is whenever this is called."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        process.kill()
+        return process.wait()
 
     def log(self) -> str:
         """What the server wrote so far."""

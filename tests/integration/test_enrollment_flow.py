@@ -281,16 +281,33 @@ async def test_the_database_holds_hashes_of_the_token_and_code_never_the_secrets
     email = new_email("gus")
     async with operator(project) as admin, devices(project, 1) as [device]:
         await admin.enroll(email)
-        await ask(device, email)
+        # The mail server refuses for a while: the mail, link and code in it, waits in
+        # the queue. The files are read then, and again once it was sent.
+        project.mailbox.refuse = TEMPORARY_REFUSAL
+        try:
+            await ask(device, email)
+            with anyio.fail_after(10):
+                while project.mailbox.attempts == 0:  # noqa: ASYNC110 - another thread
+                    await anyio.sleep(0.02)
+            [queued] = [m for m in (await admin.mail_queue("pending"))["mails"]
+                        if m["recipient"] == email]
+            assert queued["has_body"] is True
+            while_queued = secrets_in_database(project.server)
+        finally:
+            project.mailbox.refuse = ""
         mail = await project.only_mail_to(email)
         token, code = token_of(mail.link), mail.code.replace("-", "")
-        stored = secrets_in_database(project.server)
+        after_sending = secrets_in_database(project.server)
         # The hashes are there, so this is the data the link lives in ...
-        assert hash_secret(token).encode() in stored
-        assert hash_secret(code).encode() in stored
-        # ... and neither secret is, in any form.
-        for secret in (token, code, mail.code, code.lower()):
-            assert secret.encode() not in stored, secret
+        assert hash_secret(token).encode() in after_sending
+        assert hash_secret(code).encode() in after_sending
+        # ... and neither secret is, in any form, while queued or after.
+        for stored in (while_queued, after_sending):
+            for secret in (token, code, mail.code, code.lower(), mail.link):
+                assert secret.encode() not in stored, secret
+        [sent] = [m for m in (await admin.mail_queue("sent"))["mails"]
+                  if m["recipient"] == email]
+        assert sent["has_body"] is False
 
 
 # -- who gets an email -------------------------------------------------------------------
