@@ -21,7 +21,7 @@ for that hour (``limitations/L-07``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -33,6 +33,8 @@ MAIL_WINDOW = timedelta(hours=1)
 class SignInOutcome(StrEnum):
     """What one accepted request led to (only the operator sees this)."""
 
+    RECEIVED = "received"
+    """Recorded, not handled yet: the request path stops here, for every email."""
     MAILED = "mailed"
     """A link was made and its mail queued."""
     UNKNOWN = "unknown"
@@ -47,17 +49,25 @@ class SignInOutcome(StrEnum):
 class SignInRequest:
     """One ``auth.request_link`` that passed the device's own limits.
 
-    ``user_id`` is set only for an enrolled email; ``link_id`` only when a link was
-    mailed. Unknown emails are not recorded, only that they were unknown.
+    Recorded as ``RECEIVED`` with the ``email`` asked for; once handled, the email is
+    dropped and ``user_id`` (enrolled emails only), the outcome and the ``link_id``
+    (when a link was mailed) are kept. Unknown emails are not kept, only that they
+    were unknown.
     """
 
     id: int
     at: datetime
     device_addr: str
     device_label: str
-    user_id: int | None
-    outcome: SignInOutcome
+    email: str | None = None
+    user_id: int | None = None
+    outcome: SignInOutcome = SignInOutcome.RECEIVED
     link_id: int | None = None
+
+    def handled(self, outcome: SignInOutcome, *, user_id: int | None,
+                link_id: int | None = None) -> SignInRequest:
+        """The record once the request was handled: the email asked for is dropped."""
+        return replace(self, email=None, outcome=outcome, user_id=user_id, link_id=link_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

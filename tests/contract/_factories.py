@@ -193,11 +193,12 @@ def mail(mail_id: int, *, recipient: str | None = None, status: MailStatus = Mai
 
 def sign_in(request_id: int, *, user_id: int | None = 1, device_addr: str | None = None,
             when: datetime | None = None, outcome: SignInOutcome = SignInOutcome.MAILED,
-            link_id: int | None = None, label: str = "Zoë\u2019s «phone»") -> SignInRequest:
-    """One recorded sign-in request."""
+            link_id: int | None = None, label: str = "Zoë\u2019s «phone»",
+            email: str | None = None) -> SignInRequest:
+    """One recorded sign-in request (handled, unless ``outcome`` is ``RECEIVED``)."""
     return SignInRequest(
         id=request_id, at=when or at(request_id, micro=9),
-        device_addr=device_addr or address(request_id), device_label=label,
+        device_addr=device_addr or address(request_id), device_label=label, email=email,
         user_id=user_id, outcome=outcome, link_id=link_id,
     )
 

@@ -63,3 +63,28 @@ async def test_a_taken_id_is_refused(storage: Storage) -> None:
 
     with pytest.raises(KeyError):
         await seed(storage, sign_in(1))
+
+
+async def test_received_requests_are_listed_oldest_first_until_handled(
+    storage: Storage,
+) -> None:
+    waiting = [sign_in(n, user_id=None, outcome=SignInOutcome.RECEIVED,
+                       email=f"Zoë{n}@example.com") for n in (1, 3, 4)]
+    await seed(storage, waiting[0], sign_in(2), *waiting[1:])
+
+    assert_same(await storage.read(lambda r: r.sign_in_requests.received(limit=10)), waiting)
+    assert ids(await storage.read(lambda r: r.sign_in_requests.received(limit=2))) == [1, 3]
+
+    handled = waiting[0].handled(SignInOutcome.MAILED, user_id=7, link_id=9)
+    await storage.write(lambda r: r.sign_in_requests.update(handled))
+
+    assert ids(await storage.read(lambda r: r.sign_in_requests.received(limit=10))) == [3, 4]
+    [got] = [r for r in await storage.read(lambda r: r.sign_in_requests.recent(limit=10))
+             if r.id == 1]
+    assert_same(got, handled)
+    assert got.email is None  # the email asked for is not kept once handled
+
+
+async def test_updating_an_unknown_request_is_refused(storage: Storage) -> None:
+    with pytest.raises(KeyError):
+        await storage.write(lambda r: r.sign_in_requests.update(sign_in(5)))

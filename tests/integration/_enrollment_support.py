@@ -406,12 +406,16 @@ class Operator(_RpcClient):
         return queue
 
     async def mail_settled(self, within: float = 10.0) -> dict[str, Any]:
-        """Once the server's mail worker has nothing pending, the queue (polled)."""
+        """Once the server's mail worker has handled every sign-in request and has no
+        mail pending, the queue (polled: the state lives in another process)."""
         with anyio.fail_after(within):
-            # Polled: the state lives in another process, no event can tell us.
-            while (queue := await self.mail_queue())["pending"]:  # noqa: ASYNC110
+            while True:
+                requests = await self.call("admin.sign_in_requests", {"limit": 50})
+                queue = await self.mail_queue()
+                if not queue["pending"] and all(r["outcome"] != "received"
+                                                for r in requests):
+                    return queue
                 await anyio.sleep(0.02)
-        return queue
 
 
 _email_numbers = itertools.count(1)

@@ -150,7 +150,10 @@ class Harness:
         return await self.storage.read(lambda r: r.events.after(0, limit=1_000_000))
 
     async def deliver(self) -> DeliveryPass:
-        """What the server's mail worker does: send the mail that is due now."""
+        """What the server's mail worker does: turn sign-in requests into links and
+        queued mail, then send the mail that is due now."""
+        while await self.devices.issue_requested_links():
+            pass
         return await self.delivery.deliver_due()
 
     def published(self, *kinds: EventKind) -> list[Event]:

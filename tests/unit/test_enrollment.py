@@ -93,19 +93,24 @@ async def test_an_enrolled_user_gets_exactly_one_mail_with_link_and_code_in_both
     assert code not in repr(link)
 
 
-async def test_the_answer_comes_before_the_mail_which_waits_in_the_queue(
+async def test_the_answer_comes_first_then_the_link_and_mail_then_delivery(
     harness: Harness,
 ) -> None:
     user = await harness.enroll(Role.CUSTOMER)
-    sent = len(harness.mailer.sent)
+    sent, links = len(harness.mailer.sent), len(await _links(harness))
+    queue = await harness.read(lambda r: r.mail_queue.listing())
     device = harness.unbound()
     assert await harness.devices.request_link(device, email=user.email,
                                               device_label="x") is None
-    assert len(harness.mailer.sent) == sent  # nothing sent on the request path
+    # The request path only recorded the request: no link, no mail yet.
+    assert len(await _links(harness)) == links
+    assert await harness.read(lambda r: r.mail_queue.listing()) == queue
+    assert await harness.devices.issue_requested_links() is False  # nothing more waits
     [queued] = await harness.read(lambda r: r.mail_queue.listing(status=MailStatus.PENDING))
     [link] = [x for x in await _links(harness) if x.user_id == user.id]
     assert (queued.recipient, queued.kind, queued.not_after) == (
         user.email, MailKind.SIGN_IN, link.expires_at)
+    assert len(harness.mailer.sent) == sent  # nothing sent yet either
     report = await harness.deliver()
     assert (report.sent, report.deferred, report.failed) == (1, 0, 0)
     assert len(harness.mailer.sent) == sent + 1
@@ -135,22 +140,43 @@ async def test_unknown_and_disabled_emails_get_the_same_answer_and_no_mail(
     assert len(harness.mailer.sent) == sent + 1
 
 
-async def test_every_request_records_one_row_whatever_the_email(harness: Harness) -> None:
-    # The same write for every email: what keeps enrolled and unknown answers alike in time.
+async def test_the_request_path_writes_the_same_one_record_whatever_the_email(
+    harness: Harness,
+) -> None:
+    # What keeps enrolled and unknown answers alike in time: the same single write.
     enrolled = await harness.enroll(Role.CUSTOMER)
-    before = len(await _outcomes(harness))
-    await harness.devices.request_link(harness.unbound(), email=enrolled.email,
-                                       device_label="x")
-    await harness.devices.request_link(harness.unbound(), email="ghost@acme.example",
-                                       device_label="x")
-    requests = await harness.read(lambda r: r.sign_in_requests.recent(limit=2))
-    assert len(await _outcomes(harness)) == before + 2
-    unknown, mailed = requests
-    assert (mailed.user_id, mailed.outcome) == (enrolled.id, SignInOutcome.MAILED)
+    links = await _links(harness)
+    for email in (enrolled.email, "ghost@acme.example"):
+        await harness.devices.request_link(harness.unbound(), email=email, device_label="x")
+    unknown, mailed = await harness.read(lambda r: r.sign_in_requests.recent(limit=2))
+    assert await _links(harness) == links
+    for request, email in ((mailed, enrolled.email), (unknown, "ghost@acme.example")):
+        assert (request.email, request.user_id, request.outcome, request.link_id) == (
+            email, None, SignInOutcome.RECEIVED, None)
+    await harness.deliver()
+    unknown, mailed = await harness.read(lambda r: r.sign_in_requests.recent(limit=2))
+    assert (mailed.user_id, mailed.outcome, mailed.email) == (
+        enrolled.id, SignInOutcome.MAILED, None)
     assert mailed.link_id is not None
-    assert (unknown.user_id, unknown.outcome, unknown.link_id) == (
-        None, SignInOutcome.UNKNOWN, None)
-    assert "ghost" not in repr(requests)  # an unknown email is not kept
+    assert (unknown.user_id, unknown.outcome, unknown.link_id, unknown.email) == (
+        None, SignInOutcome.UNKNOWN, None, None)
+    assert "ghost" not in repr(await harness.read(
+        lambda r: r.sign_in_requests.recent(limit=10)))  # an unknown email is not kept
+
+
+async def test_requests_are_handled_in_bounded_batches_oldest_first(
+    harness: Harness,
+) -> None:
+    user = await harness.enroll(Role.CUSTOMER)
+    limits = SignInLimits(per_device=1000, per_device_and_email=1, mails_per_email=1000)
+    devices = _limited(harness, limits)
+    for n in range(7):
+        await devices.request_link(harness.unbound(), email=user.email, device_label=f"d{n}")
+    assert await devices.issue_requested_links(limit=3) is True
+    assert await devices.issue_requested_links(limit=3) is True
+    assert await devices.issue_requested_links(limit=3) is False
+    links = [x for x in await _links(harness) if x.user_id == user.id]
+    assert [x.device_label for x in links] == [f"d{n}" for n in range(7)]
 
 
 async def test_email_addresses_are_normalised_when_asking(harness: Harness) -> None:
@@ -248,9 +274,10 @@ async def test_the_mailbox_shares_outlive_a_restart_of_the_server(harness: Harne
     first = _limited(harness, limits)
     for _ in range(2):
         await first.request_link(harness.unbound(), email=owner.email, device_label="x")
+    await first.issue_requested_links()
     restarted = _limited(harness, limits)
     await restarted.request_link(harness.unbound(), email=owner.email, device_label="x")
-    await harness.deliver()
+    await restarted.issue_requested_links()
     assert (await _outcomes(harness))[-3:] == [
         SignInOutcome.MAILED, SignInOutcome.MAILED, SignInOutcome.MAILBOX_FULL]
 

@@ -82,6 +82,17 @@ class MemorySignInRequests:
         _require_absent(self._requests, request.id, "sign-in request")
         self._requests[request.id] = request
 
+    def update(self, request: SignInRequest) -> None:
+        """Replace a recorded request; an unknown id raises ``KeyError``."""
+        if request.id not in self._requests:
+            raise KeyError(f"sign-in request {request.id!r} does not exist")
+        self._requests[request.id] = request
+
+    def received(self, *, limit: int) -> list[SignInRequest]:
+        """Requests not handled yet, oldest first."""
+        return [r for _, r in sorted(self._requests.items())
+                if r.outcome is SignInOutcome.RECEIVED][:limit]
+
     def mailed_since(self, user_id: int | None, since: datetime) -> list[SignInRequest]:
         """Requests after ``since`` that mailed ``user_id``, oldest first."""
         if user_id is None:

@@ -133,8 +133,15 @@ class SqliteMailQueue:
         return {MailStatus(status): int(n) for status, n in self._c.execute(_MAIL_COUNTS)}
 
 
-_REQUEST = "id, at, device_addr, device_label, user_id, outcome, link_id"
-_REQUEST_ADD = f"INSERT INTO sign_in_requests ({_REQUEST}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_REQUEST = "id, at, device_addr, device_label, email, user_id, outcome, link_id"
+_REQUEST_ADD = f"INSERT INTO sign_in_requests ({_REQUEST}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_REQUEST_UPDATE = (
+    "UPDATE sign_in_requests SET at = ?, device_addr = ?, device_label = ?, email = ?, "
+    "user_id = ?, outcome = ?, link_id = ? WHERE id = ?"
+)
+_REQUEST_RECEIVED = (
+    f"SELECT {_REQUEST} FROM sign_in_requests WHERE outcome = 'received' ORDER BY id LIMIT ?"
+)
 _REQUEST_MAILED = (
     f"SELECT {_REQUEST} FROM sign_in_requests WHERE user_id = ? AND at > ? "
     "AND outcome = 'mailed' ORDER BY id"
@@ -142,13 +149,18 @@ _REQUEST_MAILED = (
 _REQUEST_RECENT = f"SELECT {_REQUEST} FROM sign_in_requests ORDER BY id DESC LIMIT ?"
 _REQUEST_FORGET = "DELETE FROM sign_in_requests WHERE at < ?"
 
-_RequestRow = tuple[int, int, str, str, int | None, str, int | None]
+_RequestRow = tuple[int, int, str, str, str | None, int | None, str, int | None]
 
 
 def _request(row: _RequestRow) -> SignInRequest:
     return SignInRequest(id=row[0], at=to_time(row[1]), device_addr=row[2],
-                         device_label=row[3], user_id=row[4], outcome=SignInOutcome(row[5]),
-                         link_id=row[6])
+                         device_label=row[3], email=row[4], user_id=row[5],
+                         outcome=SignInOutcome(row[6]), link_id=row[7])
+
+
+def _request_values(r: SignInRequest) -> tuple[object, ...]:
+    return (to_key(r.at), r.device_addr, r.device_label, r.email, r.user_id, r.outcome.value,
+            r.link_id)
 
 
 class SqliteSignInRequests:
@@ -164,18 +176,22 @@ class SqliteSignInRequests:
 
     def add(self, request: SignInRequest) -> None:
         """Record a request; a taken id raises ``DuplicateKey``."""
-        r = request
-        execute_checked(self._c, _REQUEST_ADD, (
-            r.id, to_key(r.at), r.device_addr, r.device_label, r.user_id, r.outcome.value,
-            r.link_id,
-        ))
+        execute_checked(self._c, _REQUEST_ADD, (request.id, *_request_values(request)))
+
+    def update(self, request: SignInRequest) -> None:
+        """Replace a recorded request; an unknown id raises ``MissingRow``."""
+        cur = execute_checked(self._c, _REQUEST_UPDATE, (*_request_values(request),
+                                                         request.id))
+        if cur.rowcount == 0:
+            raise MissingRow(f"sign-in request {request.id!r} does not exist")
+
+    def received(self, *, limit: int) -> list[SignInRequest]:
+        """Requests not handled yet, oldest first."""
+        return [_request(row) for row in self._c.execute(_REQUEST_RECEIVED, (limit,))]
 
     def mailed_since(self, user_id: int | None, since: datetime) -> list[SignInRequest]:
-        """Requests after ``since`` that mailed ``user_id``, oldest first.
-
-        Asked for unknown emails too (``None`` matches no row), so the request path
-        runs the same query whoever the email belongs to.
-        """
+        """Requests after ``since`` that mailed ``user_id``, oldest first (``None``, an
+        unknown email, matches no row)."""
         rows = self._c.execute(_REQUEST_MAILED, (user_id, to_key(since)))
         return [_request(row) for row in rows]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from ...domain.ports import Clock
@@ -37,7 +38,17 @@ class MailWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._preparers: list[Callable[[], Awaitable[bool]]] = []
         self.passes = 0
+
+    def prepare_with(self, preparer: Callable[[], Awaitable[bool]]) -> None:
+        """Run ``preparer`` at the start of every pass, before delivery.
+
+        A preparer turns what use cases recorded into queued mail (sign-in requests into
+        links and their mail, say) and returns ``True`` when more is left for the next
+        pass. Composing stays with the use cases; the worker only runs them.
+        """
+        self._preparers.append(preparer)
 
     def mail_queued(self) -> None:
         """New mail is in the queue: deliver it now rather than at the next poll."""
@@ -70,6 +81,9 @@ class MailWorker:
         while self._keep_going():
             self._wake.clear()
             try:
+                more_prepared = False
+                for prepare in self._preparers:
+                    more_prepared = await prepare() or more_prepared
                 report = await self._delivery.deliver_due(keep_going=self._keep_going)
             except Exception:  # noqa: BLE001 - the worker must outlive a failed pass
                 _log.exception("mail delivery pass failed")
@@ -77,7 +91,7 @@ class MailWorker:
             else:
                 self.passes += 1
                 self._log(report)
-                if report.more_due:
+                if report.more_due or more_prepared:
                     continue
                 delay = self._until(report.next_due_at)
                 if not (report.sent or report.deferred or report.failed):

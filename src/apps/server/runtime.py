@@ -188,6 +188,8 @@ async def serve(data_dir: Path, config: ServerConfig, *,
         container.check_dependencies()
         register_admin_methods(container.admin_registry(), storage, container.services(),
                                container.mail_operations())
+        # Sign-in requests become links and queued mail right after they are answered.
+        container.mail_worker().prepare_with(container.devices().issue_requested_links)
         if benchmark:
             install_probes(container, config)
         await _apply_configured_name(container, config)

@@ -1,9 +1,10 @@
 """Device binding by magic link or code, and the management of bound devices.
 
 Asking for a link answers the same, after the same work, for every email: the device's
-own limits, then one write that records the request and — only for an enrolled,
-enabled account whose mailbox has room — makes the link and queues its mail in the
-same transaction. The mail is sent afterwards by the mail worker (D-15).
+own limits, then one write of one record of the request. Right after, the server's mail
+worker handles the records: only for an enrolled, enabled account whose mailbox has
+room it makes the link and queues its mail, in one transaction; then it sends the mail
+(D-15).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from ..sign_in_requests import (
 from ._known_devices import KnownDevices
 
 SIGN_IN_RECORDS_KEPT = timedelta(days=1)
+ISSUE_BATCH = 50
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,11 +104,13 @@ class DeviceEnrollment:
         return self._limits
 
     async def request_link(self, caller: Caller, *, email: str, device_label: str) -> None:
-        """Queue a link and code for ``email`` if it is enrolled, enabled and not capped.
+        """Record a request for a link and code for ``email``; they are mailed shortly
+        after, if the email is enrolled and enabled and its mailbox has room.
 
-        Answers the same, after the same work, for unknown, disabled and capped emails,
-        so nobody can probe who is enrolled. Refusals (``RateLimited``) come only from
-        the calling device's own budgets, which count every email alike.
+        The request path is the same for every email: the device's own limits, then one
+        write of one record. Nobody can tell enrolled from unknown, disabled or capped
+        emails by the answer or its time. Refusals (``RateLimited``) come only from the
+        calling device's own budgets, which count every email alike.
         """
         address = normalize_email(email)
         label = clean_device_label(device_label)
@@ -116,37 +120,58 @@ class DeviceEnrollment:
         device = caller.device_addr
         self._per_device.hit(device, now)
         self._per_share.hit((device, address), now)
-        drawn = self._draw()
 
-        def record(repos: Repositories) -> bool:
-            user = repos.users.by_email(address)
-            user_id = None if user is None else user.id
-            mailed = repos.sign_in_requests.mailed_since(user_id, now - MAIL_WINDOW)
-            outcome = self._outcome(user, mailed, device)
-            link_id = None
-            if user is not None and outcome is SignInOutcome.MAILED:
-                for old in repos.magic_links.for_device(device):
-                    if old.user_id == user.id and old.is_pending(now):
-                        repos.magic_links.update(old.withdrawn())
-                link_id = self._issue(repos, user, device, label, drawn=drawn, now=now).id
+        def record(repos: Repositories) -> None:
             log = repos.sign_in_requests
             log.add(SignInRequest(id=log.next_id(), at=now, device_addr=device,
-                                  device_label=label, user_id=user_id, outcome=outcome,
-                                  link_id=link_id))
-            return link_id is not None
+                                  device_label=label, email=address))
 
-        if await self._storage.write(record):
-            self._signal.mail_queued()
+        await self._storage.write(record)
+        self._signal.mail_queued()
+
+    async def issue_requested_links(self, *, limit: int = ISSUE_BATCH) -> bool:
+        """Handle up to ``limit`` recorded requests in one write; ``True`` if more wait.
+
+        For each, oldest first: an enrolled, enabled email whose mailbox has room gets a
+        new link (the device's older pending one for that account is withdrawn) and its
+        mail is queued in the same transaction; the others are recorded as what they
+        were. The mail worker runs this right after the requests were answered.
+        """
+
+        def issue(repos: Repositories) -> int:
+            requests = repos.sign_in_requests.received(limit=limit)
+            for request in requests:
+                self._handle(repos, request)
+            return len(requests)
+
+        handled = await self._storage.write(issue)
+        return handled >= limit
+
+    def _handle(self, repos: Repositories, request: SignInRequest) -> None:
+        now = self._clock.now()
+        user = repos.users.by_email(request.email or "")
+        user_id = None if user is None else user.id
+        mailed = repos.sign_in_requests.mailed_since(user_id, request.at - MAIL_WINDOW)
+        outcome = self._outcome(user, mailed, request.device_addr)
+        link_id = None
+        if user is not None and outcome is SignInOutcome.MAILED:
+            for old in repos.magic_links.for_device(request.device_addr):
+                if old.user_id == user.id and old.is_pending(now):
+                    repos.magic_links.update(old.withdrawn())
+            link_id = self._issue(repos, user, request.device_addr, request.device_label,
+                                  drawn=self._draw(), now=now).id
+        repos.sign_in_requests.update(request.handled(outcome, user_id=user_id,
+                                                      link_id=link_id))
 
     def _outcome(self, user: User | None, mailed: list[SignInRequest],
                  device: str) -> SignInOutcome:
-        # Always evaluated, so the mailbox rule costs the same for every email.
-        room = mailbox_admits(self._limits, mailed, device)
         if user is None:
             return SignInOutcome.UNKNOWN
         if user.status is UserStatus.DISABLED:
             return SignInOutcome.DISABLED
-        return SignInOutcome.MAILED if room else SignInOutcome.MAILBOX_FULL
+        if mailbox_admits(self._limits, mailed, device):
+            return SignInOutcome.MAILED
+        return SignInOutcome.MAILBOX_FULL
 
     def _draw(self) -> _Secrets:
         # The Message-ID nonce first: tests read the link token as the newest token.

@@ -30,16 +30,20 @@ CREATE INDEX mail_queue_due ON mail_queue (next_attempt_at, id) WHERE status = '
 CREATE INDEX mail_queue_by_status ON mail_queue (status, id);
 
 -- One row per auth.request_link that passed the device's own limits, whatever the
--- email: the same write for enrolled and unknown addresses. Unknown emails are not
--- stored (user_id is NULL). Rows older than a day are deleted.
+-- email: the request path writes exactly this row, the same for enrolled and unknown
+-- addresses. The mail worker then handles it (outcome 'received' -> what it led to):
+-- the email asked for is set to NULL then, so unknown emails are not kept, and an
+-- enrolled one is known by its user_id. Rows older than a day are deleted.
 CREATE TABLE sign_in_requests (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL,
     device_addr TEXT NOT NULL,
     device_label TEXT NOT NULL,
+    email TEXT,
     user_id INTEGER,
     outcome TEXT NOT NULL,
     link_id INTEGER
 );
+CREATE INDEX sign_in_requests_received ON sign_in_requests (id) WHERE outcome = 'received';
 CREATE INDEX sign_in_requests_by_user ON sign_in_requests (user_id, at);
 CREATE INDEX sign_in_requests_by_time ON sign_in_requests (at);
