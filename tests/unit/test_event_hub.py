@@ -111,9 +111,14 @@ def everyone(hub: EventHub) -> dict[str, Subscription]:
         (event(EventKind.MESSAGE_CREATED, internal=True), False, {"agent", "admin"}),
         (event(EventKind.MESSAGE_EDITED, internal=True), True, {"agent", "admin"}),
         (event(ticket=None, requester=None), True, {"agent", "admin"}),
+        (event(EventKind.PROJECT_UPDATED, ticket=None, requester=None), False,
+         {"alice", "bob", "agent", "admin"}),
+        (event(EventKind.PROJECT_UPDATED, ticket=None, requester=None), True,
+         {"alice", "bob", "agent", "admin"}),
     ],
     ids=["own-ticket", "own-ticket-see-all", "other-ticket", "other-ticket-see-all",
-         "internal-note", "internal-note-see-all", "no-ticket"],
+         "internal-note", "internal-note-see-all", "no-ticket", "project-renamed",
+         "project-renamed-see-all"],
 )
 def test_each_event_reaches_exactly_those_policy_allows(
     hub: EventHub, settings: Settings, what: Event, see_all: bool, expected: set[str],
@@ -124,6 +129,20 @@ def test_each_event_reaches_exactly_those_policy_allows(
     hub.publish([what])
 
     assert receivers(subs) == expected
+
+
+def test_a_project_event_reaches_each_all_tickets_subscription_once_not_ticket_ones(
+    hub: EventHub,
+) -> None:
+    everything = everyone(hub)
+    one_ticket = {"alice-ticket": hub.subscribe(ALICE, ticket_ids=frozenset({ALICES_TICKET})),
+                  "agent-ticket": hub.subscribe(AGENT, ticket_ids=frozenset({BOBS_TICKET}))}
+
+    hub.publish([event(EventKind.PROJECT_UPDATED, ticket=None, requester=None)])
+
+    assert {name: len(drain(sub)) for name, sub in everything.items()} == {
+        "alice": 1, "bob": 1, "agent": 1, "admin": 1}
+    assert receivers(one_ticket) == set()
 
 
 def test_customers_widen_and_narrow_with_the_setting_while_subscribed(

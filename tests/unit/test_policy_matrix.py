@@ -186,6 +186,26 @@ async def _devices_of_a(h: Harness, w: World, c: Caller) -> object:
     return [d.address for d in await h.devices.list_devices(c, w.cast.a.id)]
 
 
+async def _device_revoke_of_a(h: Harness, w: World, c: Caller) -> object:
+    return (await h.devices.revoke_device(c, w.cast.a.addr)).address
+
+
+async def _project_update(h: Harness, w: World, c: Caller) -> object:
+    return (await h.project.update(c, name="Renamed project")).name
+
+
+async def _mail_list(h: Harness, w: World, c: Caller) -> object:
+    return len(await h.mail_ops.listing(c)) > 0  # every bound person got a sign-in mail
+
+
+async def _mail_retry(h: Harness, w: World, c: Caller) -> object:
+    return await h.mail_ops.retry(c, 987654)
+
+
+async def _sign_in_requests(h: Harness, w: World, c: Caller) -> object:
+    return len(await h.devices.recent_requests(c)) > 0
+
+
 def _both(w: World) -> object:
     return {w.ticket.id, w.b_ticket.id}
 
@@ -274,6 +294,22 @@ MATRIX: dict[str, tuple[Op, dict[str, Expect], dict[str, Expect]]] = {
     }, {}),
     "user.list": (_users_list, {
         "a": Forbidden, "b": Forbidden, "agent": Forbidden, "admin": OK,
+    }, {}),
+    "device.revoke_of_a": (_device_revoke_of_a, {
+        "a": lambda w: w.cast.a.addr, "b": NotFound, "agent": NotFound,
+        "admin": lambda w: w.cast.a.addr,
+    }, {}),
+    "project.update": (_project_update, {
+        "a": Forbidden, "b": Forbidden, "agent": Forbidden, "admin": "Renamed project",
+    }, {}),
+    "mail.list": (_mail_list, {
+        "a": Forbidden, "b": Forbidden, "agent": Forbidden, "admin": True,
+    }, {}),
+    "mail.retry": (_mail_retry, {
+        "a": Forbidden, "b": Forbidden, "agent": Forbidden, "admin": NotFound,
+    }, {}),
+    "sign_in.requests": (_sign_in_requests, {
+        "a": Forbidden, "b": Forbidden, "agent": Forbidden, "admin": True,
     }, {}),
     "device.list_of_a": (_devices_of_a, {
         "a": lambda w: [w.cast.a.addr], "b": NotFound, "agent": NotFound,
