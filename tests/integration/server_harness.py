@@ -21,7 +21,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -169,7 +168,8 @@ def start_server(root: Path, *, name: str = "Integration project",
         settings = load_config(data_dir)
         write_config(data_dir, msgspec.convert({**msgspec.to_builtins(settings), **config},
                                                type(settings)))
-    return _serve(data_dir, port, root / "server.out", root / "server.err")
+    return _serve(data_dir, port, root / "server.out", root / "server.err", env=env,
+                  preexec_fn=preexec_fn)
 
 
 def serve_again(stopped: ServerProcess) -> ServerProcess:
@@ -179,7 +179,8 @@ def serve_again(stopped: ServerProcess) -> ServerProcess:
     return _serve(stopped.data_dir, stopped.port, stopped.stdout_path, stopped.stderr_path)
 
 
-def _serve(data_dir: Path, port: int, stdout_path: Path, stderr_path: Path) -> ServerProcess:
+def _serve(data_dir: Path, port: int, stdout_path: Path, stderr_path: Path, *,
+           env: dict[str, str] | None = None, preexec_fn: Any = None) -> ServerProcess:
     with stdout_path.open("wb") as out, stderr_path.open("ab") as err:
         process = subprocess.Popen(  # noqa: S603 - our own console script
             [*server_command(), "--data-dir", str(data_dir), "serve"],

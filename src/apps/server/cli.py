@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import sys
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -188,7 +187,7 @@ def _admin(admin: AdminClient, args: argparse.Namespace) -> int:
               ["id", "email", "display_name", "role", "status", "created_at"])
     elif command == "devices" and args.action == "revoke":
         device = admin.call("device.revoke", {"address": args.address})
-        _say(f"revoked {device['address']} ({_printable(device['label'])}) of user "
+        _say(f"revoked {device['address']} ({printable(device['label'])}) of user "
              f"{device['user_id']}; it is refused from its next request on")
     elif command == "devices":
         _show(admin.call("device.list"), args.json,
@@ -253,7 +252,7 @@ def _settings(admin: AdminClient, args: argparse.Namespace) -> None:
     if args.json:
         _say(json.dumps(settings, indent=2))
         return
-    _say(f"name                       {_printable(settings['name'])}")
+    _say(f"name                       {printable(settings['name'])}")
     _say("customers_see_all_tickets  "
          f"{'yes' if settings['customers_see_all_tickets'] else 'no'}")
 
@@ -273,7 +272,7 @@ def _show(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None
     if not rows:
         _say("(none)")
         return
-    table = [columns] + [[_printable(_cell(row.get(c))) for c in columns] for row in rows]
+    table = [columns] + [[printable(_cell(row.get(c))) for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
         _say("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
@@ -281,13 +280,6 @@ def _show(rows: list[dict[str, Any]], as_json: bool, columns: list[str]) -> None
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def _printable(text: str) -> str:
-    """Text from the server (labels typed by unbound devices among it) made safe for a
-    terminal: control and formatting characters are shown as escapes, never sent raw."""
-    return "".join(ch if ch.isprintable() and unicodedata.category(ch) != "Cf"
-                   else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _say(text: str) -> None:
