@@ -405,6 +405,19 @@ class Operator(_RpcClient):
         queue: dict[str, Any] = await self.call("admin.mail", params)
         return queue
 
+    async def mail_to(self, email: str, status: str, *, attempts: int = 0,
+                      within: float = 10.0) -> dict[str, Any]:
+        """The newest queued mail to ``email`` once it has ``status`` and at least
+        ``attempts`` delivery attempts (polled: the worker acts after the answer)."""
+        with anyio.fail_after(within):
+            while True:
+                mails = (await self.mail_queue(status))["mails"]
+                for mail in mails:
+                    if mail["recipient"] == email and mail["attempts"] >= attempts:
+                        found: dict[str, Any] = mail
+                        return found
+                await anyio.sleep(0.02)
+
     async def mail_settled(self, within: float = 10.0) -> dict[str, Any]:
         """Once the server's mail worker has handled every sign-in request and has no
         mail pending, the queue (polled: the state lives in another process)."""

@@ -31,7 +31,7 @@ from ._enrollment_support import (
 
 pytestmark = pytest.mark.anyio
 
-FORBIDDEN, LINK_REJECTED = -32002, -32008
+FORBIDDEN, LINK_REJECTED, INVALID_PARAMS = -32002, -32008, -32602
 EXIT_OK, EXIT_REFUSED = 0, 1
 
 
@@ -150,17 +150,22 @@ async def test_users_and_devices_show_status_binding_and_last_seen(demo: Demo) -
 async def test_device_labels_from_the_network_cannot_drive_the_operators_terminal(
         demo: Demo) -> None:
     email = new_email("zed")
-    label = "pc \x9b2J\u202eexe.txt \u2066x"  # C1 CSI and bidi marks pass the label rules
+    # Control characters, C1 CSI included, are refused as input (D-15); bidi marks
+    # (formatting characters) pass the label rules and must still not reach the terminal.
+    label = "pc \u202eexe.txt \u2066x"
     async with clients(demo, 1) as (admin, [laptop]):
         await admin.enroll(email)
+        with pytest.raises(RpcError) as refused:
+            await ask(laptop, email, "pc \x9b2J")
+        assert refused.value.code == INVALID_PARAMS
         await ask(laptop, email, label)
-        [mail] = demo.mails_to(email)
+        [mail] = await demo.mails_to(email)
         await laptop.call("auth.confirm", {"code": mail.code})
     for command in ("devices", "links"):
         printed = (await cli(demo, command)).stdout.decode()
         assert not any(ch in printed for ch in "\x9b\u202e\u2066"), command
     table = (await cli(demo, "devices")).stdout.decode()
-    assert "pc \\x9b2J\\u202eexe.txt \\u2066x" in table
+    assert "pc \\u202eexe.txt \\u2066x" in table
     [device] = [d for d in await cli_json(demo, "devices") if d["address"] == laptop.address]
     assert device["label"] == label
 
@@ -170,6 +175,7 @@ async def test_links_lists_pending_links_and_expire_links_withdraws_them(demo: D
     async with clients(demo, 1) as (admin, [phone]):
         await admin.enroll(email)
         await ask(phone, email, "phone")
+        await admin.mail_settled()  # the link is made by the mail worker, after the answer
         [link] = [x for x in await cli_json(demo, "links") if x["email"] == email]
         assert (link["device_addr"], link["device_label"], link["attempts"]) == (
             phone.address, "phone", 0)
@@ -194,6 +200,7 @@ async def test_resend_link_mails_a_fresh_link_for_the_device_that_asked(demo: De
     async with clients(demo, 2) as (admin, [tablet, helper]):
         await admin.enroll(email)
         await ask(tablet, email, "tablet")
+        await admin.mail_settled()  # the link is made by the mail worker, after the answer
         [pending] = await admin.pending_links(email)
 
         done = await cli(demo, "resend-link", str(pending["id"]))

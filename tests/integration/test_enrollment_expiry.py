@@ -23,7 +23,12 @@ from hero_assistance.domain.errors import LinkRejected
 from hero_assistance.domain.identity import CallerIdentity, Role, UnboundDevice
 from hero_assistance.domain.magic_links import LINK_LIFETIME
 from hero_assistance.domain.project import ProjectSettings
-from hero_assistance.domain.services import Accounts, DeviceEnrollment, MailDelivery
+from hero_assistance.domain.services import (
+    Accounts,
+    DeliveryPass,
+    DeviceEnrollment,
+    MailDelivery,
+)
 from tests.support.sign_in_mail import SignInMail, read_sign_in_mail, token_of
 
 pytestmark = pytest.mark.anyio
@@ -48,7 +53,14 @@ class Stack:
     async def ask(self) -> None:
         """LAPTOP asks for a link for Carol; the mail worker delivers it."""
         await self.devices.request_link(LAPTOP, email=EMAIL, device_label="laptop")
-        await self.delivery.deliver_due()
+        await self.worker_pass()
+
+    async def worker_pass(self) -> DeliveryPass:
+        """What one pass of the server's mail worker does: turn the recorded sign-in
+        requests into links and queued mail, then send the mail that is due."""
+        while await self.devices.issue_requested_links():
+            pass
+        return await self.delivery.deliver_due()
 
     @property
     def outbox(self) -> Path:
@@ -202,8 +214,8 @@ async def test_mail_queued_before_a_restart_is_sent_after_it_once(tmp_path: Path
     clock.advance(timedelta(seconds=30))
     after = await _stack(tmp_path, clock)
     try:
-        assert (await after.delivery.deliver_due()).sent == 1
-        assert (await after.delivery.deliver_due()).sent == 0
+        assert (await after.worker_pass()).sent == 1
+        assert (await after.worker_pass()).sent == 0
         [mail] = after.mails()
         binding = await after.devices.confirm_code(LAPTOP, mail.code)
         assert binding.address == LAPTOP.device_addr
