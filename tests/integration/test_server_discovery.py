@@ -20,8 +20,10 @@ DESIGN_METHODS = {
     "attachment.get", "presence.update", "presence.list", "events.subscribe",
 }
 OVERLAY_METHODS = DESIGN_METHODS | {
-    "rpc.discover", "user.people", "message.revisions", "events.unsubscribe"}
-ADMIN_METHODS = {"admin.links", "admin.expire_links", "admin.resend_link", "admin.backup"}
+    "rpc.discover", "user.people", "message.revisions", "events.unsubscribe",
+    "project.update"}  # an admin's device changes the project's settings (D-15)
+ADMIN_METHODS = {"admin.links", "admin.expire_links", "admin.resend_link", "admin.backup",
+                 "admin.mail", "admin.mail_retry", "admin.sign_in_requests"}
 
 
 async def test_the_served_document_is_valid_openrpc_listing_every_method(

@@ -66,13 +66,17 @@ async def _mails_to(server: ServerProcess, to: str, count: int = 1) -> list[Sign
 
 
 async def _settled_queue(server: ServerProcess) -> dict[str, Any]:
-    """``mail --json`` once nothing is pending."""
+    """``mail --json`` once every sign-in request was handled and nothing is pending
+    (the mail worker makes links and their mail just after the answer)."""
     with anyio.fail_after(10):
         while True:
+            code, out, err = await run_cli(server.data_dir, "sign-ins", "--json")
+            assert code == cli.EXIT_OK, err
+            handled = all(r["outcome"] != "received" for r in json.loads(out))
             code, out, err = await run_cli(server.data_dir, "mail", "--json")
             assert code == cli.EXIT_OK, err
             queue: dict[str, Any] = json.loads(out)
-            if not queue["pending"]:
+            if handled and not queue["pending"]:
                 return queue
             await anyio.sleep(0.05)
 
