@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from functools import partial
-
-import anyio
 import pytest
 
-from hero_assistance.adapters.memory import RecordingSettingsObserver
 from hero_assistance.domain.errors import DeviceNotBound, Forbidden, InvalidInput
 from hero_assistance.domain.events import EventKind
 from hero_assistance.domain.policy import event_visible_to
 from hero_assistance.domain.project import ProjectSettings
-from hero_assistance.domain.services import ProjectAdministration
 
 from .conftest import PROJECT_NAME, Cast, Harness
 
@@ -74,35 +68,3 @@ async def test_only_admins_change_settings(cast: Cast, harness: Harness) -> None
         await harness.project.update(cast.unbound, name="Hijacked")
     assert await harness.project.settings() == ProjectSettings(name=PROJECT_NAME)
     assert harness.published(EventKind.PROJECT_UPDATED) == []
-
-
-class _HeldFirst(RecordingSettingsObserver):
-    """Holds the first change it is told of until released (a slow server.json write)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entered = asyncio.Event()
-        self.release = asyncio.Event()
-
-    async def settings_changed(self, settings: ProjectSettings) -> None:
-        if not self.entered.is_set():
-            self.entered.set()
-            await self.release.wait()
-        await super().settings_changed(settings)
-
-
-async def test_two_changes_at_once_leave_the_server_on_the_newest(cast: Cast,
-                                                                  harness: Harness) -> None:
-    # Before: the second change was applied while the first was still being applied,
-    # then the first overwrote it: live routing and server.json kept the older name,
-    # and the next start renamed the project back.
-    held = _HeldFirst()
-    project = ProjectAdministration(harness.storage, harness.clock, harness.publisher, held)
-    async with anyio.create_task_group() as group:
-        group.start_soon(partial(project.update, cast.admin.caller, name="First"))
-        await held.entered.wait()
-        group.start_soon(partial(project.update, cast.admin.caller, name="Second"))
-        await anyio.wait_all_tasks_blocked()  # the second change has committed by now
-        assert (await harness.project.settings()).name == "Second"
-        held.release.set()
-    assert [s.name for s in held.applied] == ["First", "Second"]

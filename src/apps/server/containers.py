@@ -70,7 +70,8 @@ class ServerContainer(containers.DeclarativeContainer):
     hub = providers.Singleton(EventHub, settings=settings.provided.get)
     project = providers.Singleton(
         ProjectAdministration, storage=storage, clock=clock, publisher=hub,
-        observer=providers.Singleton(AppliedSettings, holder=settings, data_dir=data_dir),
+        observer=providers.Singleton(AppliedSettings, holder=settings, data_dir=data_dir,
+                                    storage=storage),
     )
 
     # Identification without a read per request; the two services keep it truthful.

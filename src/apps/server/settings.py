@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import anyio
 import anyio.to_thread
 
+from ...domain.ports import Storage
 from ...domain.project import ProjectSettings
 from .config import ConfigError, update_project_name
 
@@ -40,12 +42,25 @@ class SettingsHolder:
 class AppliedSettings:
     """Applies changed settings at once: live routing, and the name in ``server.json``."""
 
-    def __init__(self, holder: SettingsHolder, data_dir: Path) -> None:
+    def __init__(self, holder: SettingsHolder, data_dir: Path, storage: Storage) -> None:
         self._holder = holder
         self._data_dir = data_dir
+        self._storage = storage
+        self._applying = anyio.Lock()
 
     async def settings_changed(self, settings: ProjectSettings) -> None:
-        """Use the new settings from now on, and keep ``server.json`` in step."""
+        """Use the newest settings from now on, and keep ``server.json`` in step.
+
+        Two changes can commit A, B and be reported B, A: each report applies what the
+        database holds now, one at a time, so the last one applied is the newest and
+        the file cannot keep the older name (the next start would rename it back).
+        """
+        del settings  # what this report carried may be older than what is committed
+        async with self._applying:
+            newest = await self._storage.read(lambda r: r.project.settings())
+            await self._apply(newest)
+
+    async def _apply(self, settings: ProjectSettings) -> None:
         self._holder.set(settings)
         try:
             await anyio.to_thread.run_sync(update_project_name, self._data_dir, settings.name)

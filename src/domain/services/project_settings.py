@@ -8,7 +8,6 @@ learns the new name too), live subscribers get the event, and the settings obser
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 
 from ..events import EventKind, NewEvent
@@ -34,9 +33,6 @@ class ProjectAdministration:
         self._clock = clock
         self._publisher = publisher
         self._observer = observer
-        # Changes are applied one at a time, each with the newest committed settings:
-        # two admins' changes may commit A, B and reach this point B, A.
-        self._applying = asyncio.Lock()
 
     async def settings(self) -> ProjectSettings:
         """The current settings (public: ``project.info`` shows them to anyone)."""
@@ -71,9 +67,5 @@ class ProjectAdministration:
 
         settings, changed = await write_and_publish(self._storage, self._publisher, change)
         if changed and self._observer is not None:
-            async with self._applying:
-                # Re-read: a change committed after this one may have been applied
-                # already, and the observer (live routing, server.json) must end on it.
-                newest = await self._storage.read(lambda r: r.project.settings())
-                await self._observer.settings_changed(newest)
+            await self._observer.settings_changed(settings)
         return settings
