@@ -16,6 +16,7 @@ from typing import Any
 from hero_assistance.adapters.bench import BENCH_ROUTE
 from hero_assistance.adapters.sqlite._connection import open_connection
 from hero_assistance.adapters.sqlite._repositories import SqliteRepositories
+from hero_assistance.adapters.sqlite._sealing import BodySeal
 from hero_assistance.domain.listing import Cursor, TicketOrder, TicketQuery
 
 from .figures import measure, rpc_body
@@ -76,7 +77,7 @@ def direct_sql(db: ScaleDatabase, seconds: float) -> dict[str, Any]:
     conn = open_connection(db.database, synchronous="FULL", read_only=True)
     figures: dict[str, Any] = {}
     try:
-        repos = SqliteRepositories(conn)
+        repos = SqliteRepositories(conn, seal=BodySeal.ephemeral())  # reads no mail bodies
         for read in reads(db):
             statements: list[str] = []
             conn.set_trace_callback(statements.append)
