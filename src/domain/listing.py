@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from .errors import InvalidInput
-from .tickets import Priority, TicketStatus
+from .tickets import Priority, Ticket, TicketStatus
 
 T = TypeVar("T")
 
@@ -23,18 +23,25 @@ _INT64 = range(-(2**63), 2**63)
 
 
 class TicketOrder(StrEnum):
-    """How a ticket list is sorted."""
+    """How a ticket list is sorted (one place to add an order, e.g. by due time)."""
 
     UPDATED = "updated"  # most recently changed first (the inbox)
     NEWEST = "newest"  # most recently created first
+    PRIORITY = "priority"  # most urgent first, then most recently changed
     RELEVANCE = "relevance"  # best text match first, among the newest matches
+
+
+PRIORITY_RANK: dict[Priority, int] = {
+    Priority.URGENT: 3, Priority.HIGH: 2, Priority.NORMAL: 1, Priority.LOW: 0,
+}
+PRIORITY_SCALE = 2**53  # rank * scale + updated_at: one sort key (microseconds < 2^53)
 
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
     """Where the next page starts: the sort key of the last row handed out."""
 
-    key: int  # updated_at in microseconds for UPDATED, the ticket id for NEWEST
+    key: int  # updated_at in µs for UPDATED, the ticket id for NEWEST, see priority_key
     ticket_id: int
 
     def encode(self) -> str:
@@ -69,6 +76,7 @@ class TicketQuery:
     requester_id: int | None = None
     assignee_id: int | None = None
     unassigned: bool = False
+    team_id: int | None = None
     tag: str | None = None
     terms: tuple[str, ...] = ()
     include_internal: bool = False  # may terms match internal notes?
@@ -107,8 +115,20 @@ def from_timestamp_key(key: int) -> datetime:
     return _EPOCH + timedelta(microseconds=key)
 
 
-def cursor_after(ticket_id: int, updated_at: datetime, order: TicketOrder) -> Cursor:
-    """The cursor that continues after a ticket in the given order."""
+def priority_key(priority: Priority, updated_at: datetime) -> int:
+    """The PRIORITY order's sort key: the rank above, the update time below."""
+    return PRIORITY_RANK[priority] * PRIORITY_SCALE + timestamp_key(updated_at)
+
+
+def sort_key(ticket: Ticket, order: TicketOrder) -> int:
+    """The key a ticket sorts by in ``order`` (descending, ties by id descending)."""
     if order is TicketOrder.UPDATED:
-        return Cursor(timestamp_key(updated_at), ticket_id)
-    return Cursor(ticket_id, ticket_id)
+        return timestamp_key(ticket.updated_at)
+    if order is TicketOrder.PRIORITY:
+        return priority_key(ticket.priority, ticket.updated_at)
+    return ticket.id
+
+
+def cursor_after(ticket: Ticket, order: TicketOrder) -> Cursor:
+    """The cursor that continues after a ticket in the given order."""
+    return Cursor(sort_key(ticket, order), ticket.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .errors import IllegalTransition, InvalidInput, TooLarge
@@ -14,6 +14,9 @@ MAX_BODY_LENGTH = 64 * 1024
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_TICK = timedelta(microseconds=1)
+REOPENED_BY_REPLY = "reopened by reply"
+ANSWERED_BY_CUSTOMER = "customer replied"
 
 
 class TicketStatus(StrEnum):
@@ -34,6 +37,9 @@ class Priority(StrEnum):
     HIGH = "high"
     URGENT = "urgent"
 
+
+OPEN_STATUSES = frozenset({TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING})
+"""Statuses of tickets that still need work: the queues' default."""
 
 # new -> open -> pending -> resolved -> closed; pending goes back to open when the
 # customer answers; resolved and closed reopen; any live ticket may be closed
@@ -131,7 +137,13 @@ def clean_tags(raw: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ticket:
-    """A request for help from one requester, worked by at most one assignee."""
+    """A request for help from one requester, worked by at most one assignee.
+
+    ``updated_at`` moves with what the requester can see (public replies, status,
+    priority, ...); ``activity_at`` with everything staff can see as well (internal
+    notes, the team), and only ever forwards, so "has anything happened since I looked"
+    is one comparison for either audience. ``team_id`` is staff-only routing.
+    """
 
     id: int
     subject: str
@@ -143,10 +155,37 @@ class Ticket:
     assignee_id: int | None
     created_at: datetime
     updated_at: datetime
+    team_id: int | None = None
+    activity_at: datetime | None = None  # None: the same as updated_at (filled in)
+
+    def __post_init__(self) -> None:
+        if self.activity_at is None or self.activity_at < self.updated_at:
+            object.__setattr__(self, "activity_at", self.updated_at)
+
+    @property
+    def last_activity(self) -> datetime:
+        """``activity_at``, typed as always present."""
+        return self.activity_at or self.updated_at
 
     def changed(self, now: datetime, **fields: object) -> Ticket:
-        """A copy with ``fields`` replaced and ``updated_at`` moved to ``now``."""
-        return replace(self, updated_at=now, **fields)  # type: ignore[arg-type]  # field names checked by dataclasses.replace at run time
+        """A copy with ``fields`` replaced, ``updated_at`` moved to ``now`` (a public change)."""
+        # Field names are checked by dataclasses.replace at run time.
+        return replace(self, updated_at=now, activity_at=self._next_activity(now),
+                       **fields)  # type: ignore[arg-type]
+
+    def noted(self, now: datetime, **fields: object) -> Ticket:
+        """A copy after staff-only activity (a note, a team): ``updated_at`` stays."""
+        return replace(self, activity_at=self._next_activity(now), **fields)  # type: ignore[arg-type]
+
+    def _next_activity(self, now: datetime) -> datetime:
+        # Strictly later than the last activity even if the clock did not move, so a
+        # read mark taken at the previous activity never hides this one.
+        return max(now, self.last_activity + _TICK)
+
+    @property
+    def is_open(self) -> bool:
+        """Still needs work (new, open or pending)."""
+        return self.status in OPEN_STATUSES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,6 +198,7 @@ class TicketChange:
     field: str
     old: str | None
     new: str | None
+    reason: str | None = None  # why, when it was not a plain edit ("reopened by reply")
 
 
 def describe(value: object) -> str | None:

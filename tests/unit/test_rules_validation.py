@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -43,6 +44,7 @@ from hero_assistance.domain.tickets import (
     MAX_SUBJECT_LENGTH,
     MAX_TAGS,
     Priority,
+    Ticket,
     TicketStatus,
     clean_body,
     clean_subject,
@@ -296,8 +298,17 @@ def test_cursors_not_handed_out_by_the_server_are_invalid_input(raw: str) -> Non
 
 def test_cursor_keys_follow_the_order() -> None:
     moment = datetime(2026, 1, 1, 9, 0, 0, 123456, tzinfo=UTC)
-    assert cursor_after(7, moment, TicketOrder.UPDATED) == Cursor(timestamp_key(moment), 7)
-    assert cursor_after(7, moment, TicketOrder.NEWEST) == Cursor(7, 7)
+    ticket = Ticket(id=7, subject="s", body="", status=TicketStatus.NEW,
+                    priority=Priority.HIGH, tags=(), requester_id=1, assignee_id=None,
+                    created_at=moment, updated_at=moment)
+    assert cursor_after(ticket, TicketOrder.UPDATED) == Cursor(timestamp_key(moment), 7)
+    assert cursor_after(ticket, TicketOrder.NEWEST) == Cursor(7, 7)
+    # Most urgent first: the rank dominates any update time, which breaks ties.
+    assert cursor_after(ticket, TicketOrder.PRIORITY) == Cursor(
+        2 * 2**53 + timestamp_key(moment), 7)
+    urgent_but_old = replace(ticket, priority=Priority.URGENT, updated_at=moment.replace(year=2020))
+    assert cursor_after(urgent_but_old, TicketOrder.PRIORITY).key > cursor_after(
+        ticket, TicketOrder.PRIORITY).key
     assert from_timestamp_key(timestamp_key(moment)) == moment
     later = moment + timedelta(microseconds=1)
     assert timestamp_key(later) == timestamp_key(moment) + 1

@@ -7,12 +7,13 @@ immutable, so a snapshot is a shallow copy of each table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
 from ...domain.attachments import Attachment
+from ...domain.canned import CannedReply
 from ...domain.events import Event, NewEvent
 from ...domain.identity import DeviceBinding, Role, User, UserStatus
 from ...domain.listing import (
@@ -21,16 +22,20 @@ from ...domain.listing import (
     TicketOrder,
     TicketQuery,
     cursor_after,
+    sort_key,
 )
 from ...domain.magic_links import MagicLink
 from ...domain.mail_queue import QueuedMail
 from ...domain.messages import Message, MessageRevision
 from ...domain.presence import Presence
 from ...domain.project import ProjectSettings
+from ...domain.queues import TallyRow, tally_of
+from ...domain.reading import seen_activity
 from ...domain.sign_in_requests import SignInRequest
+from ...domain.teams import Team
 from ...domain.tickets import Ticket, TicketChange
 from ._mail import MemoryMailQueue, MemorySignInRequests
-from ._search import matches_all, score
+from ._search import fold, matches_all, score
 
 T = TypeVar("T")
 
@@ -51,6 +56,9 @@ class _Tables:
     events: list[Event] = field(default_factory=list)
     mails: dict[int, QueuedMail] = field(default_factory=dict)
     sign_ins: dict[int, SignInRequest] = field(default_factory=dict)
+    teams: dict[int, Team] = field(default_factory=dict)
+    reads: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    canned: dict[int, CannedReply] = field(default_factory=dict)
 
     def snapshot(self) -> _Tables:
         return replace(
@@ -61,6 +69,7 @@ class _Tables:
             attachments=dict(self.attachments), uploaders=dict(self.uploaders),
             presence=dict(self.presence), events=list(self.events),
             mails=dict(self.mails), sign_ins=dict(self.sign_ins),
+            teams=dict(self.teams), reads=dict(self.reads), canned=dict(self.canned),
         )
 
 
@@ -96,6 +105,13 @@ class _Users:
     def update(self, user: User) -> None:
         _require_present(self._t.users, user.id, "user")
         self._t.users[user.id] = user
+
+    def search(self, text: str, *, role: Role, limit: int) -> list[User]:
+        wanted = fold(text)
+        found = [u for u in self._t.users.values() if u.role is role and (
+            wanted in fold(u.display_name) or wanted in fold(u.email))]
+        found.sort(key=lambda u: (fold(u.display_name), u.id))
+        return found[:limit]
 
     def list(self, *, role: Role | None = None, status: UserStatus | None = None) -> list[User]:
         return [
@@ -187,56 +203,71 @@ class _Tickets:
         return [c for c in self._t.changes if c.ticket_id == ticket_id]
 
     def query(self, query: TicketQuery) -> Page[Ticket]:
-        found = [t for t in self._t.tickets.values() if self._keeps(t, query)]
+        found = [t for t in self._t.tickets.values() if keeps(self._t, t, query)]
         if query.order is TicketOrder.RELEVANCE:
             newest = sorted(found, key=lambda t: -t.id)[:RELEVANCE_WINDOW]
             ranked = sorted(newest, key=lambda t: (-self._score(t, query), -t.id))
             return Page(items=tuple(ranked[: query.limit]), next_cursor=None)
-        if query.order is TicketOrder.UPDATED:
-            found.sort(key=lambda t: (t.updated_at, t.id), reverse=True)
-        else:
-            found.sort(key=lambda t: t.id, reverse=True)
+        found.sort(key=lambda t: (sort_key(t, query.order), t.id), reverse=True)
         if query.after is not None:
             after = query.after
-            found = [
-                t for t in found
-                if (cursor_after(t.id, t.updated_at, query.order).key, t.id)
-                < (after.key, after.ticket_id)
-            ]
+            found = [t for t in found
+                     if (sort_key(t, query.order), t.id) < (after.key, after.ticket_id)]
         page = found[: query.limit]
         more = len(found) > query.limit
         last = page[-1] if page else None
         cursor = (
-            cursor_after(last.id, last.updated_at, query.order).encode()
+            cursor_after(last, query.order).encode()
             if more and last is not None else None
         )
         return Page(items=tuple(page), next_cursor=cursor)
 
-    def _texts(self, ticket: Ticket, *, include_internal: bool) -> list[str]:
-        texts = [f"{ticket.subject} {ticket.body}"]
-        texts.extend(
-            m.body for m in self._t.messages.values()
-            if m.ticket_id == ticket.id and (include_internal or not m.is_internal)
-        )
-        return texts
+    def tally(self) -> list[TallyRow]:
+        return tally_of((t.status, t.assignee_id, t.team_id) for t in self._t.tickets.values())
 
-    def _keeps(self, t: Ticket, q: TicketQuery) -> bool:
-        filters_pass = (
-            (not q.statuses or t.status in q.statuses)
-            and (not q.priorities or t.priority in q.priorities)
-            and (q.requester_id is None or t.requester_id == q.requester_id)
-            and (q.assignee_id is None or t.assignee_id == q.assignee_id)
-            and (not q.unassigned or t.assignee_id is None)
-            and (q.tag is None or q.tag in t.tags)
-        )
-        if not filters_pass or not q.terms:
-            return filters_pass
-        texts = self._texts(t, include_internal=q.include_internal)
-        return any(matches_all(text, q.terms) for text in texts)
+    def tags(self, prefix: str, *, limit: int) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for ticket in self._t.tickets.values():
+            for tag in ticket.tags:
+                if tag.startswith(prefix):
+                    counts[tag] = counts.get(tag, 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+    def clear_team(self, team_id: int) -> int:
+        members = [t for t in self._t.tickets.values() if t.team_id == team_id]
+        for ticket in members:
+            self._t.tickets[ticket.id] = replace(ticket, team_id=None)
+        return len(members)
 
     def _score(self, t: Ticket, q: TicketQuery) -> int:
-        texts = self._texts(t, include_internal=q.include_internal)
+        texts = _texts(self._t, t, include_internal=q.include_internal)
         return max(score(text, q.terms) for text in texts)
+
+
+def _texts(t: _Tables, ticket: Ticket, *, include_internal: bool) -> list[str]:
+    texts = [f"{ticket.subject} {ticket.body}"]
+    texts.extend(
+        m.body for m in t.messages.values()
+        if m.ticket_id == ticket.id and (include_internal or not m.is_internal)
+    )
+    return texts
+
+
+def keeps(tables: _Tables, t: Ticket, q: TicketQuery) -> bool:
+    """Whether ``t`` passes the filters and terms of ``q``."""
+    filters_pass = (
+        (not q.statuses or t.status in q.statuses)
+        and (not q.priorities or t.priority in q.priorities)
+        and (q.requester_id is None or t.requester_id == q.requester_id)
+        and (q.assignee_id is None or t.assignee_id == q.assignee_id)
+        and (not q.unassigned or t.assignee_id is None)
+        and (q.team_id is None or t.team_id == q.team_id)
+        and (q.tag is None or q.tag in t.tags)
+    )
+    if not filters_pass or not q.terms:
+        return filters_pass
+    texts = _texts(tables, t, include_internal=q.include_internal)
+    return any(matches_all(text, q.terms) for text in texts)
 
 
 class _Messages:
@@ -340,6 +371,95 @@ class _Events:
         return self._t.events[-1].seq or 0
 
 
+class _Teams:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def next_id(self) -> int:
+        return max(self._t.teams, default=0) + 1
+
+    def get(self, team_id: int) -> Team | None:
+        return self._t.teams.get(team_id)
+
+    def by_name(self, name: str) -> Team | None:
+        wanted = name.lower()
+        return next((x for x in self._t.teams.values() if x.name.lower() == wanted), None)
+
+    def add(self, team: Team) -> None:
+        _require_absent(self._t.teams, team.id, "team")
+        if self.by_name(team.name) is not None:
+            raise KeyError(f"team name {team.name!r} already exists")
+        self._t.teams[team.id] = team
+
+    def update(self, team: Team) -> None:
+        _require_present(self._t.teams, team.id, "team")
+        same = self.by_name(team.name)
+        if same is not None and same.id != team.id:
+            raise KeyError(f"team name {team.name!r} already exists")
+        self._t.teams[team.id] = team
+
+    def remove(self, team_id: int) -> None:
+        self._t.teams.pop(team_id, None)
+
+    def all(self) -> list[Team]:
+        return sorted(self._t.teams.values(), key=lambda x: (x.name.lower(), x.id))
+
+    def of_user(self, user_id: int) -> list[Team]:
+        return [x for x in self.all() if user_id in x.members]
+
+
+class _Reads:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def marks(self, user_id: int, ticket_ids: Sequence[int]) -> dict[int, datetime]:
+        found = ((i, self._t.reads.get((user_id, i))) for i in ticket_ids)
+        return {i: at for i, at in found if at is not None}
+
+    def put(self, user_id: int, ticket_id: int, read_at: datetime) -> None:
+        self._t.reads[(user_id, ticket_id)] = read_at
+
+    def count_unread(self, user_id: int, query: TicketQuery, *, staff: bool,
+                     horizon: datetime, cap: int) -> int:
+        count = 0
+        for ticket in self._t.tickets.values():
+            if count >= cap:
+                break
+            if not keeps(self._t, ticket, replace(query, terms=())):
+                continue
+            mark = self._t.reads.get((user_id, ticket.id), horizon)
+            if seen_activity(ticket, staff=staff) > mark:
+                count += 1
+        return count
+
+
+class _Canned:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def next_id(self) -> int:
+        return max(self._t.canned, default=0) + 1
+
+    def get(self, canned_id: int) -> CannedReply | None:
+        return self._t.canned.get(canned_id)
+
+    def add(self, reply: CannedReply) -> None:
+        _require_absent(self._t.canned, reply.id, "canned reply")
+        self._t.canned[reply.id] = reply
+
+    def update(self, reply: CannedReply) -> None:
+        _require_present(self._t.canned, reply.id, "canned reply")
+        self._t.canned[reply.id] = reply
+
+    def remove(self, canned_id: int) -> None:
+        self._t.canned.pop(canned_id, None)
+
+    def visible_to(self, user_id: int, *, limit: int) -> list[CannedReply]:
+        found = [c for c in self._t.canned.values() if c.shared or c.owner_id == user_id]
+        found.sort(key=lambda c: (c.title.lower(), c.id))
+        return found[:limit]
+
+
 class _Project:
     def __init__(self, t: _Tables) -> None:
         self._t = t
@@ -366,6 +486,9 @@ class _Repos:
         self.project = _Project(t)
         self.mail_queue = MemoryMailQueue(t.mails)
         self.sign_in_requests = MemorySignInRequests(t.sign_ins)
+        self.teams = _Teams(t)
+        self.reads = _Reads(t)
+        self.canned = _Canned(t)
 
 
 class MemoryStorage:

@@ -10,6 +10,7 @@ import sqlite3
 from ...domain.identity import DeviceBinding, Role, User, UserStatus
 from ...domain.magic_links import MagicLink
 from ...domain.project import ProjectSettings
+from ._fts import fold
 from ._times import to_key, to_key_or_none, to_time, to_time_or_none
 from .errors import MissingRow, execute_checked
 
@@ -20,6 +21,12 @@ _USER_ADD = f"INSERT INTO users ({_USER}) VALUES (?, ?, ?, ?, ?, ?)"
 _USER_UPDATE = (
     "UPDATE users SET email = ?, display_name = ?, role = ?, status = ?, created_at = ? "
     "WHERE id = ?"
+)
+# search_fold (the FTS folding: case, compatibility forms, accents) on both sides, as
+# the in-memory adapter compares; a users table is small enough to scan.
+_USER_SEARCH = (
+    f"SELECT {_USER} FROM users WHERE role = ?1 AND (instr(search_fold(display_name), ?2) > 0 "
+    "OR instr(search_fold(email), ?2) > 0) ORDER BY search_fold(display_name), id LIMIT ?3"
 )
 _USER_LIST = (
     f"SELECT {_USER} FROM users WHERE (?1 IS NULL OR role = ?1) AND (?2 IS NULL OR status = ?2) "
@@ -69,6 +76,11 @@ class SqliteUsers:
         ))
         if cur.rowcount == 0:
             raise MissingRow(f"user {user.id!r} does not exist")
+
+    def search(self, text: str, *, role: Role, limit: int) -> list[User]:
+        """Users of a role whose name or email contains ``text``, by name."""
+        rows = self._c.execute(_USER_SEARCH, (role.value, fold(text), limit))
+        return [_user(row) for row in rows]
 
     def list(self, *, role: Role | None = None, status: UserStatus | None = None) -> list[User]:
         """Users by id, optionally of one role and/or status."""

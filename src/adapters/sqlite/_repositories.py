@@ -10,6 +10,7 @@ from ._mail import SqliteMailQueue, SqliteSignInRequests
 from ._messages import SqliteAttachments, SqliteMessages
 from ._sealing import BodySeal
 from ._tickets import SqliteTickets
+from ._workspace import SqliteCanned, SqliteReads, SqliteTeams
 
 
 class SqliteRepositories:
@@ -21,8 +22,8 @@ class SqliteRepositories:
     """
 
     __slots__ = (
-        "attachments", "devices", "events", "magic_links", "mail_queue", "messages",
-        "presence", "project", "sign_in_requests", "tickets", "users",
+        "attachments", "canned", "devices", "events", "magic_links", "mail_queue", "messages",
+        "presence", "project", "reads", "sign_in_requests", "teams", "tickets", "users",
     )
 
     def __init__(self, conn: sqlite3.Connection, *, seal: BodySeal) -> None:
@@ -37,3 +38,6 @@ class SqliteRepositories:
         self.project = SqliteProject(conn)
         self.mail_queue = SqliteMailQueue(conn, seal)
         self.sign_in_requests = SqliteSignInRequests(conn)
+        self.teams = SqliteTeams(conn)
+        self.reads = SqliteReads(conn)
+        self.canned = SqliteCanned(conn)

@@ -14,16 +14,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...domain.listing import RELEVANCE_WINDOW, Cursor, TicketOrder, TicketQuery
+from ...domain.tickets import OPEN_STATUSES
 from ._fts import match_expression
 
 TICKET_COLUMNS = (
     "t.id, t.subject, t.body, t.status, t.priority, t.tags, t.requester_id, t.assignee_id, "
-    "t.created_at, t.updated_at"
+    "t.created_at, t.updated_at, t.team_id, t.activity_at"
 )
+
+# The PRIORITY order's key, exactly as the expression indexes of 0002 spell it.
+PRIORITY_KEY = (
+    "(CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)"
+    " * 9007199254740992 + t.updated_at"
+)
+# The open statuses as the partial indexes of 0002 name them: only this exact text
+# lets SQLite use them, so the open set is written out rather than bound.
+OPEN_CLAUSE = "t.status IN ('new', 'open', 'pending')"
 
 _ORDER_BY = {
     TicketOrder.UPDATED: " ORDER BY t.updated_at DESC, t.id DESC",
     TicketOrder.NEWEST: " ORDER BY t.id DESC",
+    TicketOrder.PRIORITY: f" ORDER BY {PRIORITY_KEY} DESC, t.id DESC",
 }
 _LOW_32_BITS = 0xFFFFFFFF
 
@@ -36,10 +47,12 @@ class TicketSelect:
     params: tuple[object, ...]
 
 
-def _filters(query: TicketQuery) -> tuple[list[str], list[object]]:
+def ticket_filters(query: TicketQuery) -> tuple[list[str], list[object]]:
     where: list[str] = []
     params: list[object] = []
-    if query.statuses:
+    if query.statuses == OPEN_STATUSES:
+        where.append(OPEN_CLAUSE)
+    elif query.statuses:
         values = sorted(s.value for s in query.statuses)
         where.append(f"t.status IN ({', '.join('?' * len(values))})")
         params.extend(values)
@@ -55,6 +68,9 @@ def _filters(query: TicketQuery) -> tuple[list[str], list[object]]:
         params.append(query.assignee_id)
     if query.unassigned:
         where.append("t.assignee_id IS NULL")
+    if query.team_id is not None:
+        where.append("t.team_id = ?")
+        params.append(query.team_id)
     if query.tag is not None:
         where.append("t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?)")
         params.append(query.tag)
@@ -76,6 +92,11 @@ def _keyset(order: TicketOrder, after: Cursor) -> tuple[str, list[object]]:
         # A row value, not "a < ? OR (a = ? AND id < ?)": SQLite seeks an index on
         # (updated_at[, rowid]) straight to the cursor only for the row-value form.
         return "(t.updated_at, t.id) < (?, ?)", [after.key, after.ticket_id]
+    if order is TicketOrder.PRIORITY:
+        # On an expression index the row value alone scans from the top; the plain
+        # bound in front of it is what lets SQLite seek to the cursor.
+        return (f"{PRIORITY_KEY} <= ? AND ({PRIORITY_KEY}, t.id) < (?, ?)",
+                [after.key, after.key, after.ticket_id])
     return "t.id < ?", [_newest_bound(after)]
 
 
@@ -177,7 +198,7 @@ def _streamed_ids(query: TicketQuery, match: str, *, below: int | None,
 
 def select_tickets(query: TicketQuery) -> TicketSelect | None:
     """One page of an UPDATED or NEWEST list (``limit + 1`` rows, to see if more exist)."""
-    where, params = _filters(query)
+    where, params = ticket_filters(query)
     match = match_expression(query.terms) if query.terms else ""
     if match is None:
         return None
@@ -213,7 +234,7 @@ def select_ranking_window(query: TicketQuery) -> tuple[str, TicketSelect] | None
     ``None`` when nothing can match; an empty MATCH string when there are no terms (the
     window is then simply the newest tickets).
     """
-    where, params = _filters(query)
+    where, params = ticket_filters(query)
     match = match_expression(query.terms) if query.terms else ""
     if match is None:
         return None

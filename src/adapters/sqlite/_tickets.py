@@ -10,6 +10,7 @@ import sqlite3
 import msgspec
 
 from ...domain.listing import Page, TicketOrder, TicketQuery, cursor_after
+from ...domain.queues import TallyRow
 from ...domain.tickets import Priority, Ticket, TicketChange, TicketStatus
 from ._ticket_query import (
     RANK_ALL_MESSAGES,
@@ -26,22 +27,34 @@ from .errors import MissingRow, execute_checked
 _GET = f"SELECT {TICKET_COLUMNS} FROM tickets AS t WHERE t.id = ?"
 _ADD = (
     "INSERT INTO tickets (id, subject, body, status, priority, tags, requester_id, "
-    "assignee_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "assignee_id, created_at, updated_at, team_id, activity_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPDATE = (
     "UPDATE tickets SET subject = ?, body = ?, status = ?, priority = ?, tags = ?, "
-    "requester_id = ?, assignee_id = ?, created_at = ?, updated_at = ? WHERE id = ?"
+    "requester_id = ?, assignee_id = ?, created_at = ?, updated_at = ?, team_id = ?, "
+    "activity_at = ? WHERE id = ?"
 )
 _ADD_CHANGE = (
-    "INSERT INTO ticket_events (ticket_id, actor_id, at, field, old, new) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO ticket_events (ticket_id, actor_id, at, field, old, new, reason) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _HISTORY = (
-    "SELECT ticket_id, actor_id, at, field, old, new FROM ticket_events "
+    "SELECT ticket_id, actor_id, at, field, old, new, reason FROM ticket_events "
     "WHERE ticket_id = ? ORDER BY id"
 )
+_TALLY = (
+    "SELECT status, assignee_id, team_id, n FROM ticket_tally WHERE n > 0 "
+    "ORDER BY status, assignee_id, team_id"
+)
+# Tags are letters, digits and _.- (domain rule), so a range is an exact prefix match.
+_TAGS = (
+    "SELECT tag, n FROM tag_counts WHERE tag >= ?1 AND tag < ?1 || char(1114111) AND n > 0 "
+    "ORDER BY n DESC, tag LIMIT ?2"
+)
+_CLEAR_TEAM = "UPDATE tickets SET team_id = NULL WHERE team_id = ?"
 
-TicketRow = tuple[int, str, str, str, str, str, int, int | None, int, int]
+TicketRow = tuple[int, str, str, str, str, str, int, int | None, int, int, int | None, int]
 
 
 # msgspec, built once: the json module costs ~10x more per row (see D-09).
@@ -70,6 +83,7 @@ def ticket_from_row(row: TicketRow) -> Ticket:
         id=row[0], subject=row[1], body=row[2], status=TicketStatus(row[3]),
         priority=Priority(row[4]), tags=decode_list(row[5]), requester_id=row[6],
         assignee_id=row[7], created_at=to_time(row[8]), updated_at=to_time(row[9]),
+        team_id=row[10], activity_at=to_time(row[11]),
     )
 
 
@@ -77,7 +91,8 @@ def _values(ticket: Ticket) -> tuple[object, ...]:
     return (
         ticket.subject, ticket.body, ticket.status.value, ticket.priority.value,
         encode_list(ticket.tags), ticket.requester_id, ticket.assignee_id,
-        to_key(ticket.created_at), to_key(ticket.updated_at),
+        to_key(ticket.created_at), to_key(ticket.updated_at), ticket.team_id,
+        to_key(ticket.last_activity),
     )
 
 
@@ -110,16 +125,32 @@ class SqliteTickets:
         """Append one history entry."""
         self._c.execute(_ADD_CHANGE, (
             change.ticket_id, change.actor_id, to_key(change.at), change.field, change.old,
-            change.new,
+            change.new, change.reason,
         ))
 
     def history(self, ticket_id: int) -> list[TicketChange]:
         """A ticket's history, oldest first."""
         return [
             TicketChange(ticket_id=r[0], actor_id=r[1], at=to_time(r[2]), field=r[3], old=r[4],
-                         new=r[5])
+                         new=r[5], reason=r[6])
             for r in self._c.execute(_HISTORY, (ticket_id,))
         ]
+
+    def tally(self) -> list[TallyRow]:
+        """The maintained counts (``ticket_tally``), without zero rows; 0 means none."""
+        return [
+            TallyRow(status=TicketStatus(r[0]), assignee_id=r[1] or None, team_id=r[2] or None,
+                     count=r[3])
+            for r in self._c.execute(_TALLY)
+        ]
+
+    def tags(self, prefix: str, *, limit: int) -> list[tuple[str, int]]:
+        """Tags by prefix from the maintained ``tag_counts``."""
+        return [(r[0], r[1]) for r in self._c.execute(_TAGS, (prefix, limit))]
+
+    def clear_team(self, team_id: int) -> int:
+        """Take every ticket out of the team (through the team index)."""
+        return int(self._c.execute(_CLEAR_TEAM, (team_id,)).rowcount)
 
     def query(self, query: TicketQuery) -> Page[Ticket]:
         """One page of tickets; see ``TicketQuery`` for the filters and orders."""
@@ -133,7 +164,7 @@ class SqliteTickets:
         cursor = None
         if len(tickets) > query.limit and page:
             last = page[-1]
-            cursor = cursor_after(last.id, last.updated_at, query.order).encode()
+            cursor = cursor_after(last, query.order).encode()
         return Page(items=tuple(page), next_cursor=cursor)
 
     def _ranked(self, query: TicketQuery) -> list[Ticket]:
