@@ -13,7 +13,7 @@ from .identity import Caller, CallerIdentity, Role
 from .messages import Message
 from .presence import Presence
 from .project import ProjectSettings
-from .tickets import Ticket, TicketStatus
+from .tickets import ANSWERED_BY_CUSTOMER, REOPENED_BY_REPLY, Ticket, TicketStatus
 
 
 def require_bound(caller: Caller) -> CallerIdentity:
@@ -77,6 +77,22 @@ def customer_may_set_status(ticket: Ticket, target: TicketStatus, who: CallerIde
         TicketStatus.RESOLVED,
         TicketStatus.CLOSED,
     )
+
+
+def reopen_reason(ticket: Ticket, who: CallerIdentity) -> str | None:
+    """Why a public reply by ``who`` puts ``ticket`` back to open, or ``None``.
+
+    A customer's answer (the requester's, or with a shared project another customer's)
+    means the ticket needs an agent again: pending was waiting for them, resolved and
+    closed had left the queues. Staff replying on someone else's ticket change nothing.
+    """
+    if who.role.is_staff and who.user_id != ticket.requester_id:
+        return None
+    if ticket.status is TicketStatus.PENDING:
+        return ANSWERED_BY_CUSTOMER
+    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        return REOPENED_BY_REPLY
+    return None
 
 
 def may_edit_message(who: CallerIdentity, message: Message) -> bool:

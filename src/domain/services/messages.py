@@ -20,6 +20,7 @@ from ..policy import (
     ensure_can_see,
     may_edit_message,
     may_write_internal,
+    reopen_reason,
     require_bound,
 )
 from ..ports import Clock, EventPublisher, Repositories, Storage
@@ -73,18 +74,21 @@ class Conversation:
             repos.messages.add(message)
             events = [_message_event(EventKind.MESSAGE_CREATED, message, ticket)]
             if message.is_internal:
-                # A note leaves the ticket as its customer sees it: not even its time moves.
+                # A note leaves the ticket as its customer sees it: only staff activity moves.
+                repos.tickets.update(ticket.noted(now))
                 return message, events
-            if ticket.status is TicketStatus.PENDING and who.user_id == ticket.requester_id:
-                # Pending means waiting for the customer; their answer puts it back in
-                # the agents' queue.
+            reason = reopen_reason(ticket, who)
+            if reason is not None:
+                # A customer's answer puts the ticket back in the agents' queue: pending
+                # meant waiting for them, resolved/closed that nobody is looking any more.
                 reopened = ticket.changed(now, status=TicketStatus.OPEN)
                 repos.tickets.update(reopened)
                 repos.tickets.add_change(TicketChange(
                     ticket_id=ticket.id, actor_id=who.user_id, at=now, field="status",
-                    old=TicketStatus.PENDING.value, new=TicketStatus.OPEN.value,
+                    old=ticket.status.value, new=TicketStatus.OPEN.value, reason=reason,
                 ))
-                events.append(ticket_event(EventKind.TICKET_UPDATED, reopened, ["status"]))
+                events.append(ticket_event(EventKind.TICKET_UPDATED, reopened, ["status"],
+                                           actor_id=who.user_id, reason=reason))
             else:
                 repos.tickets.update(ticket.changed(now))
             return message, events
