@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hero_assistance.domain.attachments import Attachment
+from hero_assistance.domain.canned import CannedReply
 from hero_assistance.domain.events import EventKind, NewEvent
 from hero_assistance.domain.identity import DeviceBinding, Role, User, UserStatus
 from hero_assistance.domain.listing import Page
@@ -25,6 +26,7 @@ from hero_assistance.domain.messages import Message, MessageRevision, Visibility
 from hero_assistance.domain.ports import Repositories, Storage
 from hero_assistance.domain.presence import Presence, PresenceState
 from hero_assistance.domain.sign_in_requests import SignInOutcome, SignInRequest
+from hero_assistance.domain.teams import Team
 from hero_assistance.domain.tickets import Priority, Ticket, TicketChange, TicketStatus
 
 T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -92,8 +94,9 @@ def ticket(ticket_id: int, requester_id: int, *, subject: str | None = None,
            body: str = "", status: TicketStatus = TicketStatus.NEW,
            priority: Priority = Priority.NORMAL, tags: tuple[str, ...] = (),
            assignee_id: int | None = None, created_at: datetime | None = None,
-           updated_at: datetime | None = None) -> Ticket:
-    """A ticket; ``updated_at`` defaults to ``created_at``."""
+           updated_at: datetime | None = None, team_id: int | None = None,
+           activity_at: datetime | None = None) -> Ticket:
+    """A ticket; ``updated_at`` defaults to ``created_at``, ``activity_at`` to that."""
     created = created_at or at(ticket_id, micro=ticket_id)
     return Ticket(
         id=ticket_id,
@@ -106,14 +109,34 @@ def ticket(ticket_id: int, requester_id: int, *, subject: str | None = None,
         assignee_id=assignee_id,
         created_at=created,
         updated_at=updated_at or created,
+        team_id=team_id,
+        activity_at=activity_at,
     )
 
 
 def change(ticket_id: int, actor_id: int, field: str, *, old: str | None, new: str | None,
-           when: datetime | None = None) -> TicketChange:
+           when: datetime | None = None, reason: str | None = None) -> TicketChange:
     """One history entry."""
     return TicketChange(ticket_id=ticket_id, actor_id=actor_id, at=when or at(30),
-                        field=field, old=old, new=new)
+                        field=field, old=old, new=new, reason=reason)
+
+
+def team(team_id: int, name: str | None = None, *, members: tuple[int, ...] = (),
+         created_at: datetime | None = None) -> Team:
+    """A team; the name derives from the id unless given."""
+    return Team(id=team_id, name=name or f"Équipe «{team_id}»", members=members,
+                created_at=created_at or at(40, micro=team_id))
+
+
+def canned(canned_id: int, owner_id: int, *, shared: bool = False, title: str | None = None,
+           body: str = "Hello {{customer.name}},\n\nthanks — «ticket {{ticket.id}}».",
+           created_at: datetime | None = None, updated_at: datetime | None = None
+           ) -> CannedReply:
+    """A canned reply; the title derives from the id unless given."""
+    created = created_at or at(45, micro=canned_id)
+    return CannedReply(id=canned_id, owner_id=owner_id, shared=shared,
+                       title=title or f"Réponse {canned_id}", body=body, created_at=created,
+                       updated_at=updated_at or created)
 
 
 def message(message_id: int, ticket_id: int, author_id: int, *, body: str | None = None,
@@ -213,7 +236,8 @@ class Uploader:
 
 
 Seed = (User | DeviceBinding | MagicLink | Ticket | TicketChange | Message | MessageRevision
-        | Attachment | Uploader | Presence | NewEvent | QueuedMail | SignInRequest)
+        | Attachment | Uploader | Presence | NewEvent | QueuedMail | SignInRequest | Team
+        | CannedReply)
 
 
 _STORE: dict[type, Callable[[Repositories, Any], None]] = {
@@ -230,6 +254,8 @@ _STORE: dict[type, Callable[[Repositories, Any], None]] = {
     NewEvent: lambda r, x: r.events.append(x) and None,
     QueuedMail: lambda r, x: r.mail_queue.add(x),
     SignInRequest: lambda r, x: r.sign_in_requests.add(x),
+    Team: lambda r, x: r.teams.add(x),
+    CannedReply: lambda r, x: r.canned.add(x),
 }
 
 
