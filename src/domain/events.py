@@ -17,6 +17,7 @@ class EventKind(StrEnum):
     MESSAGE_EDITED = "message.edited"
     PRESENCE_CHANGED = "presence.changed"
     PROJECT_UPDATED = "project.updated"
+    READ_CHANGED = "read.changed"  # live only, to the one user whose unread state changed
 
     @property
     def is_project_wide(self) -> bool:
@@ -30,6 +31,8 @@ class Event:
 
     ``requester_id`` and ``internal`` are what policy needs to route the event without
     loading anything else; ``data`` is a JSON-ready snapshot for the client.
+    ``recipient_id`` names the one user an event is for (their unread state): such
+    events are live only, never in the durable log.
     """
 
     seq: int | None
@@ -39,6 +42,7 @@ class Event:
     internal: bool
     occurred_at: datetime
     data: Mapping[str, object]
+    recipient_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,9 +55,12 @@ class NewEvent:
     internal: bool
     occurred_at: datetime
     data: Mapping[str, object]
+    recipient_id: int | None = None
 
     def numbered(self, seq: int) -> Event:
         """The durable event with its project sequence number."""
+        if self.recipient_id is not None:
+            raise ValueError("an event for one user is live only; it has no sequence number")
         return Event(
             seq=seq,
             kind=self.kind,
@@ -74,4 +81,5 @@ class NewEvent:
             internal=self.internal,
             occurred_at=self.occurred_at,
             data=self.data,
+            recipient_id=self.recipient_id,
         )

@@ -7,6 +7,7 @@ caller may not see is reported as not found, so its existence does not leak.
 
 from __future__ import annotations
 
+from .canned import CannedReply
 from .errors import DeviceNotBound, Forbidden, NotFound
 from .events import Event
 from .identity import Caller, CallerIdentity, Role
@@ -115,6 +116,8 @@ def require_settings_admin(caller: Caller) -> CallerIdentity:
 
 def event_visible_to(who: CallerIdentity, event: Event, settings: ProjectSettings) -> bool:
     """Route an event only to callers who could read what it is about."""
+    if event.recipient_id is not None:
+        return event.recipient_id == who.user_id
     if event.internal and not who.role.is_staff:
         return False
     if event.ticket_id is None:
@@ -131,3 +134,17 @@ def presence_visible_to(who: CallerIdentity, presence: Presence, requester_id: i
     if presence.user_id == who.user_id:
         return True
     return presence.role.is_staff and can_see_ticket(who, requester_id, settings)
+
+
+def may_see_canned(who: CallerIdentity, reply: CannedReply) -> bool:
+    """Staff see (and maintain) the shared replies and their own; customers none at all.
+
+    Another agent's personal reply stays invisible, even to admins: it is a draft.
+    """
+    return who.role.is_staff and (reply.shared or reply.owner_id == who.user_id)
+
+
+def may_share_canned(who: CallerIdentity, reply: CannedReply) -> bool:
+    """Sharing or un-sharing is the owner's call (or an admin's): un-sharing takes a
+    reply away from everyone else."""
+    return reply.owner_id == who.user_id or who.role is Role.ADMIN

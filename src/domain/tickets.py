@@ -168,10 +168,11 @@ class Ticket:
         return self.activity_at or self.updated_at
 
     def changed(self, now: datetime, **fields: object) -> Ticket:
-        """A copy with ``fields`` replaced, ``updated_at`` moved to ``now`` (a public change)."""
+        """A copy with ``fields`` replaced and ``updated_at`` moved to ``now`` (a public
+        change); both times move strictly forwards even if the clock did not."""
         # Field names are checked by dataclasses.replace at run time.
-        return replace(self, updated_at=now, activity_at=self._next_activity(now),
-                       **fields)  # type: ignore[arg-type]
+        return replace(self, updated_at=max(now, self.updated_at + _TICK),
+                       activity_at=self._next_activity(now), **fields)  # type: ignore[arg-type]
 
     def noted(self, now: datetime, **fields: object) -> Ticket:
         """A copy after staff-only activity (a note, a team): ``updated_at`` stays."""
@@ -180,7 +181,7 @@ class Ticket:
     def _next_activity(self, now: datetime) -> datetime:
         # Strictly later than the last activity even if the clock did not move, so a
         # read mark taken at the previous activity never hides this one.
-        return max(now, self.last_activity + _TICK)
+        return max(now, self.last_activity + _TICK, self.updated_at + _TICK)
 
     @property
     def is_open(self) -> bool:

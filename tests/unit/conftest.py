@@ -40,6 +40,7 @@ from hero_assistance.domain.project import ProjectSettings
 from hero_assistance.domain.services import (
     Accounts,
     AttachmentLibrary,
+    CannedReplies,
     Conversation,
     DeliveryPass,
     DeviceEnrollment,
@@ -48,6 +49,10 @@ from hero_assistance.domain.services import (
     MailOperations,
     PresenceBoard,
     ProjectAdministration,
+    QueueBoard,
+    ReadState,
+    StaffDirectory,
+    TeamRoster,
     TicketDesk,
 )
 from hero_assistance.domain.tickets import Ticket
@@ -119,6 +124,11 @@ class Harness:
     mail_ops: MailOperations
     project: ProjectAdministration
     settings_applied: RecordingSettingsObserver
+    teams: TeamRoster
+    reads: ReadState
+    queues: QueueBoard
+    canned: CannedReplies
+    directory: StaffDirectory
     _addresses: itertools.count[int] = field(default_factory=lambda: itertools.count(0x10))
     _people: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _admin: Person | None = None
@@ -282,6 +292,11 @@ def harness() -> Harness:
         mail_ops=MailOperations(storage, clock),
         project=ProjectAdministration(storage, clock, publisher, applied),
         settings_applied=applied,
+        teams=TeamRoster(storage, clock),
+        reads=ReadState(storage, clock, publisher),
+        queues=QueueBoard(storage),
+        canned=CannedReplies(storage, clock),
+        directory=StaffDirectory(storage, clock),
     )
 
 

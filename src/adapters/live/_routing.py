@@ -14,6 +14,9 @@ bucket                    who is in it
 ``(kind, CUSTOMER, t)``   customers subscribed to ticket ``t``
 ========================  =====================================================
 
+An event for one user (``recipient_id``: their unread state) is offered to that
+user's subscriptions only, straight from the per-user index.
+
 For an event, only the buckets of its kind that could hold a recipient are read, so
 the work is proportional to the interested subscribers, never to all of them (DESIGN
 section 8). The indexes only narrow the candidates: the hub still asks the domain
@@ -96,6 +99,10 @@ class RoutingIndex:
         """
         kind = event.kind
         ticket = event.ticket_id
+        if event.recipient_id is not None:
+            return [sub for sub in self._by_user.get(event.recipient_id, ())
+                    if (sub.kinds is None or kind in sub.kinds)
+                    and (sub.ticket_ids is None or ticket in sub.ticket_ids)]
         keys: list[_Key] = [(kind, _Scope.STAFF_ALL, 0)]
         if ticket is None and kind.is_project_wide and not event.internal:
             # Every "all tickets" subscription, customers' too: each once, from its

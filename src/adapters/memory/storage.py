@@ -222,6 +222,10 @@ class _Tickets:
         )
         return Page(items=tuple(page), next_cursor=cursor)
 
+    def count(self, query: TicketQuery, *, cap: int) -> int:
+        bare = replace(query, terms=())
+        return min(cap, sum(1 for t in self._t.tickets.values() if keeps(self._t, t, bare)))
+
     def tally(self) -> list[TallyRow]:
         return tally_of((t.status, t.assignee_id, t.team_id) for t in self._t.tickets.values())
 

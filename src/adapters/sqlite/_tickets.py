@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import msgspec
 
@@ -20,6 +21,7 @@ from ._ticket_query import (
     TICKETS_BY_IDS,
     select_ranking_window,
     select_tickets,
+    ticket_filters,
 )
 from ._times import to_key, to_time
 from .errors import MissingRow, execute_checked
@@ -135,6 +137,14 @@ class SqliteTickets:
                          new=r[5], reason=r[6])
             for r in self._c.execute(_HISTORY, (ticket_id,))
         ]
+
+    def count(self, query: TicketQuery, *, cap: int) -> int:
+        """Walks the query's index, at most ``cap`` rows."""
+        where, params = ticket_filters(replace(query, terms=()))
+        sql = "SELECT count(*) FROM (SELECT 1 FROM tickets AS t"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return int(self._c.execute(sql + " LIMIT ?)", (*params, cap)).fetchone()[0])
 
     def tally(self) -> list[TallyRow]:
         """The maintained counts (``ticket_tally``), without zero rows; 0 means none."""

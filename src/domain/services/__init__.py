@@ -7,19 +7,27 @@ port; events it records are published only after the write is durable.
 from ._known_devices import KnownDevices
 from .accounts import Accounts, WhoAmI
 from .attachments import AttachmentLibrary
+from .canned import CannedReplies
 from .devices import DeviceEnrollment, LinkPreview
+from .directory import CustomerContext, StaffDirectory, StaffMember
 from .feed import EventFeed, Replay
 from .mail import DeliveryPass, MailDelivery, MailOperations, MailRecord
 from .messages import Conversation
 from .presence import PresenceBoard
 from .project_settings import ProjectAdministration
-from .tickets import KEEP, Keep, TicketDesk
+from .queues import QueueBoard
+from .reading import ReadState
+from .teams import TeamRoster
+from .tickets import KEEP, BulkOutcome, Keep, TicketChangeRequest, TicketDesk
 
 __all__ = [
     "KEEP",
     "Accounts",
     "AttachmentLibrary",
+    "BulkOutcome",
+    "CannedReplies",
     "Conversation",
+    "CustomerContext",
     "DeliveryPass",
     "DeviceEnrollment",
     "EventFeed",
@@ -31,7 +39,13 @@ __all__ = [
     "MailRecord",
     "PresenceBoard",
     "ProjectAdministration",
+    "QueueBoard",
+    "ReadState",
     "Replay",
+    "StaffDirectory",
+    "StaffMember",
+    "TeamRoster",
+    "TicketChangeRequest",
     "TicketDesk",
     "WhoAmI",
 ]

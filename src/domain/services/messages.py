@@ -27,6 +27,7 @@ from ..ports import Clock, EventPublisher, Repositories, Storage
 from ..tickets import Ticket, TicketChange, TicketStatus, clean_body
 from ._access import attachment_readable
 from ._publishing import write_and_publish
+from ._reads import keep_read
 from ._snapshots import message_data, ticket_event
 
 MAX_MESSAGES_PER_PAGE = 500
@@ -73,24 +74,24 @@ class Conversation:
             )
             repos.messages.add(message)
             events = [_message_event(EventKind.MESSAGE_CREATED, message, ticket)]
+            reason = None if message.is_internal else reopen_reason(ticket, who)
             if message.is_internal:
                 # A note leaves the ticket as its customer sees it: only staff activity moves.
-                repos.tickets.update(ticket.noted(now))
-                return message, events
-            reason = reopen_reason(ticket, who)
-            if reason is not None:
+                updated = ticket.noted(now)
+            elif reason is not None:
                 # A customer's answer puts the ticket back in the agents' queue: pending
                 # meant waiting for them, resolved/closed that nobody is looking any more.
-                reopened = ticket.changed(now, status=TicketStatus.OPEN)
-                repos.tickets.update(reopened)
+                updated = ticket.changed(now, status=TicketStatus.OPEN)
                 repos.tickets.add_change(TicketChange(
                     ticket_id=ticket.id, actor_id=who.user_id, at=now, field="status",
                     old=ticket.status.value, new=TicketStatus.OPEN.value, reason=reason,
                 ))
-                events.append(ticket_event(EventKind.TICKET_UPDATED, reopened, ["status"],
+                events.append(ticket_event(EventKind.TICKET_UPDATED, updated, ["status"],
                                            actor_id=who.user_id, reason=reason))
             else:
-                repos.tickets.update(ticket.changed(now))
+                updated = ticket.changed(now)
+            repos.tickets.update(updated)
+            keep_read(repos, who, ticket, updated)
             return message, events
 
         return await write_and_publish(self._storage, self._publisher, add)
