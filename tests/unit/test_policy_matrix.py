@@ -1,9 +1,14 @@
 """The policy matrix, through the use cases.
 
-Every row is one thing a caller may try on customer A's ticket (or on users); every
-column one caller: customer A (the requester), customer B, an agent, an admin, and a
-device nobody has bound. Each cell runs in a fresh project, once with the default
-policy and once with ``customers_see_all_tickets`` switched on.
+Every row is one thing a caller may try on customer A's ticket (or on users, teams,
+canned replies); every column one caller: customer A (the requester), customer B, an
+agent of the ticket's team, an agent of another team, an admin, and a device nobody
+has bound. Each cell runs in a fresh project, once with the default policy and once
+with ``customers_see_all_tickets`` switched on.
+
+Agents see and work every ticket of the project whatever its team (DESIGN section 4);
+the other team's agent therefore has the agent's column unless a row says otherwise,
+which is itself what the matrix checks.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from hero_assistance.domain.canned import CannedReply
 from hero_assistance.domain.errors import (
     DeviceNotBound,
     DomainError,
@@ -24,9 +30,12 @@ from hero_assistance.domain.errors import (
 from hero_assistance.domain.identity import Caller, Role
 from hero_assistance.domain.messages import Message, Visibility
 from hero_assistance.domain.presence import PresenceState
+from hero_assistance.domain.queues import QueueView
+from hero_assistance.domain.services import TicketChangeRequest
+from hero_assistance.domain.teams import Team
 from hero_assistance.domain.tickets import Priority, Ticket, TicketStatus
 
-from .conftest import Cast, Harness
+from .conftest import Cast, Harness, Person
 from .images import jpeg_image, png_image
 
 pytestmark = pytest.mark.anyio
@@ -37,6 +46,11 @@ NOTE_WORD = "zanzibar"  # appears only in the internal note
 @dataclass(frozen=True)
 class World:
     cast: Cast
+    other_agent: Person  # in the Technical team; A's ticket is Billing's
+    billing: Team  # the agent's team
+    technical: Team
+    shared_reply: CannedReply  # the agent's, shared
+    personal_reply: CannedReply  # the agent's own
     ticket: Ticket  # requested by A
     b_ticket: Ticket  # requested by B
     message: Message  # A's public reply on A's ticket, showing ``shot``
@@ -50,7 +64,16 @@ class World:
 @pytest.fixture
 async def world(cast: Cast, harness: Harness) -> World:
     h = harness
+    other_agent = await h.agent(name="Otto Other-team")
+    billing = await h.teams.create(cast.admin.caller, name="Billing", members=[cast.agent.id])
+    technical = await h.teams.create(cast.admin.caller, name="Technical",
+                                     members=[other_agent.id])
+    shared_reply = await h.canned.create(cast.agent.caller, title="Thanks", shared=True,
+                                         body="Thanks {{customer.name}}, ticket {{ticket.id}}.")
+    personal_reply = await h.canned.create(cast.agent.caller, title="Mine", body="— Agnes")
+    h.tick(60)
     ticket = await h.ticket(cast.a, "Alice's laptop")
+    await h.desk.update(cast.agent.caller, ticket.id, team_id=billing.id)
     b_ticket = await h.ticket(cast.b, "Bob's phone")
     shot = (await h.library.upload(cast.a.caller, png_image())).sha256
     message = await h.talk.post(cast.a.caller, ticket.id, body="screenshot attached",
@@ -60,7 +83,9 @@ async def world(cast: Cast, harness: Harness) -> World:
                              body=f"customer lives in {NOTE_WORD}", attachments=[note_shot])
     about_a = [e for e in await h.events() if e.ticket_id == ticket.id]
     return World(
-        cast=cast, ticket=ticket, b_ticket=b_ticket, message=message, note=note, shot=shot,
+        cast=cast, other_agent=other_agent, billing=billing, technical=technical,
+        shared_reply=shared_reply, personal_reply=personal_reply,
+        ticket=ticket, b_ticket=b_ticket, message=message, note=note, shot=shot,
         note_shot=note_shot,
         public_seqs=frozenset(e.seq or 0 for e in about_a if not e.internal),
         note_seqs=frozenset(e.seq or 0 for e in about_a if e.internal),
@@ -206,6 +231,122 @@ async def _sign_in_requests(h: Harness, w: World, c: Caller) -> object:
     return len(await h.devices.recent_requests(c)) > 0
 
 
+async def _history_shows_team(h: Harness, w: World, c: Caller) -> object:
+    return "team_id" in [x.field for x in await h.desk.history(c, w.ticket.id)]
+
+
+async def _ticket_set_team(h: Harness, w: World, c: Caller) -> object:
+    return (await h.desk.update(c, w.ticket.id, team_id=w.technical.id)).team_id
+
+
+async def _ticket_team_queue(h: Harness, w: World, c: Caller) -> object:
+    page = await h.desk.list_tickets(c, view=QueueView.TEAM, team_id=w.billing.id)
+    return {t.id for t in page.items}
+
+
+async def _ticket_view_all_open(h: Harness, w: World, c: Caller) -> object:
+    page = await h.desk.list_tickets(c, view=QueueView.ALL_OPEN)
+    return {t.id for t in page.items}
+
+
+async def _queue_counts(h: Harness, w: World, c: Caller) -> object:
+    return sorted((x.view.value, x.team_id is not None) for x in await h.queues.counts(c))
+
+
+async def _bulk_priority(h: Harness, w: World, c: Caller) -> object:
+    outcomes = await h.desk.bulk_update(c, [w.ticket.id, w.b_ticket.id],
+                                        TicketChangeRequest(priority=Priority.HIGH))
+    return [type(o.error).__name__ if o.error else "ok" for o in outcomes]
+
+
+async def _bulk_close(h: Harness, w: World, c: Caller) -> object:
+    outcomes = await h.desk.bulk_update(c, [w.ticket.id, w.b_ticket.id],
+                                        TicketChangeRequest(status=TicketStatus.CLOSED))
+    return [type(o.error).__name__ if o.error else "ok" for o in outcomes]
+
+
+async def _read_mark(h: Harness, w: World, c: Caller) -> object:
+    return await h.reads.mark_read(c, w.ticket.id)
+
+
+async def _read_unmark(h: Harness, w: World, c: Caller) -> object:
+    await h.reads.mark_read(c, w.ticket.id)
+    return await h.reads.mark_unread(c, w.ticket.id)
+
+
+async def _read_markers(h: Harness, w: World, c: Caller) -> object:
+    return await h.reads.unread_among(c, [w.ticket.id, w.b_ticket.id])
+
+
+async def _team_list(h: Harness, w: World, c: Caller) -> object:
+    return [t.name for t in await h.teams.list_teams(c)]
+
+
+async def _team_create(h: Harness, w: World, c: Caller) -> object:
+    return (await h.teams.create(c, name="Sales")).name
+
+
+async def _team_update(h: Harness, w: World, c: Caller) -> object:
+    return (await h.teams.update(c, w.billing.id, members=[w.other_agent.id])).members
+
+
+async def _team_delete(h: Harness, w: World, c: Caller) -> object:
+    return await h.teams.delete(c, w.billing.id)
+
+
+async def _canned_list(h: Harness, w: World, c: Caller) -> object:
+    return sorted(x.title for x in await h.canned.list_replies(c))
+
+
+async def _canned_create(h: Harness, w: World, c: Caller) -> object:
+    return (await h.canned.create(c, title="New", body="text")).owner_id == _user_of(w, c)
+
+
+async def _canned_edit_shared(h: Harness, w: World, c: Caller) -> object:
+    return (await h.canned.update(c, w.shared_reply.id, body="edited")).body
+
+
+async def _canned_edit_personal(h: Harness, w: World, c: Caller) -> object:
+    return (await h.canned.update(c, w.personal_reply.id, body="edited")).body
+
+
+async def _canned_unshare(h: Harness, w: World, c: Caller) -> object:
+    return (await h.canned.update(c, w.shared_reply.id, shared=False)).shared
+
+
+async def _canned_delete(h: Harness, w: World, c: Caller) -> object:
+    await h.canned.delete(c, w.shared_reply.id)
+    return True
+
+
+async def _canned_render(h: Harness, w: World, c: Caller) -> object:
+    return await h.canned.render(c, w.shared_reply.id, w.ticket.id)
+
+
+async def _staff_directory(h: Harness, w: World, c: Caller) -> object:
+    return len(await h.directory.staff(c))
+
+
+async def _customer_search(h: Harness, w: World, c: Caller) -> object:
+    return [u.display_name for u in await h.directory.find_customers(c, "bob")]
+
+
+async def _customer_context(h: Harness, w: World, c: Caller) -> object:
+    return (await h.directory.customer_context(c, w.ticket.id)).customer.email
+
+
+async def _tag_suggest(h: Harness, w: World, c: Caller) -> object:
+    return await h.directory.suggest_tags(c, "")
+
+
+async def _file_for_customer(h: Harness, w: World, c: Caller) -> object:
+    return (await h.desk.create(c, subject="Phoned in", requester_id=w.cast.b.id)).requester_id
+
+
+def _user_of(w: World, c: Caller) -> int:
+    return getattr(c, "user_id", 0)
+
+
 def _both(w: World) -> object:
     return {w.ticket.id, w.b_ticket.id}
 
@@ -262,6 +403,7 @@ MATRIX: dict[str, tuple[Op, dict[str, Expect], dict[str, Expect]]] = {
     }, {}),
     "note.edit": (_note_edit, {
         "a": NotFound, "b": NotFound, "agent": OK, "admin": OK,
+        "other_agent": Forbidden,  # the note is the agent's words
     }, {}),
     "note.revisions": (_note_revisions, {
         "a": NotFound, "b": NotFound, "agent": OK, "admin": OK,
@@ -315,16 +457,121 @@ MATRIX: dict[str, tuple[Op, dict[str, Expect], dict[str, Expect]]] = {
         "a": lambda w: [w.cast.a.addr], "b": NotFound, "agent": NotFound,
         "admin": lambda w: [w.cast.a.addr],
     }, {}),
+    # -- the agent's workspace (issue 14) --------------------------------------------
+    "ticket.history_shows_team": (_history_shows_team, {
+        "a": False, "b": NotFound, "agent": True, "admin": True,
+    }, {"b": False}),
+    "ticket.set_team": (_ticket_set_team, {
+        "a": Forbidden, "b": NotFound, "agent": lambda w: w.technical.id, "admin": OK,
+    }, {"b": Forbidden}),
+    "ticket.file_for_customer": (_file_for_customer, {
+        "a": Forbidden, "b": lambda w: w.cast.b.id, "agent": lambda w: w.cast.b.id,
+        "admin": OK,
+    }, {}),
+    "queue.team_view": (_ticket_team_queue, {
+        "a": Forbidden, "b": Forbidden, "agent": lambda w: {w.ticket.id}, "admin": OK,
+    }, {}),
+    "queue.all_open_view": (_ticket_view_all_open, {
+        "a": Forbidden, "b": Forbidden, "agent": _both, "admin": _both,
+    }, {}),
+    "queue.counts": (_queue_counts, {
+        "a": [("all_open", False)], "b": [("all_open", False)],
+        "agent": [("all_open", False), ("my_open", False), ("pending", False),
+                  ("recently_resolved", False), ("team", True), ("team", True),
+                  ("unassigned", False)],
+        "admin": OK,
+    }, {}),
+    "ticket.bulk_priority": (_bulk_priority, {
+        "a": ["Forbidden", "NotFound"], "b": ["NotFound", "Forbidden"],
+        "agent": ["ok", "ok"], "admin": ["ok", "ok"],
+    }, {"a": ["Forbidden", "Forbidden"], "b": ["Forbidden", "Forbidden"]}),
+    "ticket.bulk_close": (_bulk_close, {
+        "a": ["ok", "NotFound"], "b": ["NotFound", "ok"], "agent": ["ok", "ok"],
+        "admin": ["ok", "ok"],
+    }, {"a": ["ok", "Forbidden"], "b": ["Forbidden", "ok"]}),
+    "read.mark": (_read_mark, {
+        "a": False, "b": NotFound, "agent": True, "admin": True,
+    }, {"b": True}),
+    "read.unmark": (_read_unmark, {
+        "a": True, "b": NotFound, "agent": True, "admin": True,
+    }, {"b": True}),
+    "read.markers": (_read_markers, {
+        "a": set(), "b": set(), "agent": _both, "admin": _both,
+    }, {"a": lambda w: {w.b_ticket.id}, "b": lambda w: {w.ticket.id}}),
+    "team.list": (_team_list, {
+        "a": Forbidden, "b": Forbidden, "agent": ["Billing", "Technical"], "admin": OK,
+    }, {}),
+    "team.create": (_team_create, {
+        "a": Forbidden, "b": Forbidden, "agent": Forbidden, "admin": "Sales",
+    }, {}),
+    "team.update": (_team_update, {
+        "a": Forbidden, "b": Forbidden, "agent": Forbidden,
+        "admin": lambda w: (w.other_agent.id,),
+    }, {}),
+    "team.delete": (_team_delete, {
+        "a": Forbidden, "b": Forbidden, "agent": Forbidden, "admin": 1,
+    }, {}),
+    "canned.list": (_canned_list, {
+        "a": Forbidden, "b": Forbidden, "agent": ["Mine", "Thanks"], "admin": ["Thanks"],
+        "other_agent": ["Thanks"],
+    }, {}),
+    "canned.create": (_canned_create, {
+        "a": Forbidden, "b": Forbidden, "agent": True, "admin": True,
+    }, {}),
+    "canned.edit_shared": (_canned_edit_shared, {
+        "a": Forbidden, "b": Forbidden, "agent": "edited", "admin": "edited",
+    }, {}),
+    "canned.edit_personal": (_canned_edit_personal, {
+        "a": Forbidden, "b": Forbidden, "agent": "edited", "admin": NotFound,
+        "other_agent": NotFound,
+    }, {}),
+    "canned.unshare": (_canned_unshare, {
+        "a": Forbidden, "b": Forbidden, "agent": False, "admin": False,
+        "other_agent": Forbidden,
+    }, {}),
+    "canned.delete": (_canned_delete, {
+        "a": Forbidden, "b": Forbidden, "agent": True, "admin": True,
+    }, {}),
+    "canned.render": (_canned_render, {
+        "a": Forbidden, "b": Forbidden,
+        "agent": lambda w: f"Thanks Alice, ticket {w.ticket.id}.", "admin": OK,
+    }, {}),
+    "staff.directory": (_staff_directory, {
+        "a": Forbidden, "b": Forbidden, "agent": 3, "admin": 3,
+    }, {}),
+    "customer.search": (_customer_search, {
+        "a": Forbidden, "b": Forbidden, "agent": ["Bob"], "admin": OK,
+    }, {}),
+    "customer.context": (_customer_context, {
+        "a": Forbidden, "b": Forbidden, "agent": lambda w: w.cast.a.user.email, "admin": OK,
+    }, {}),
+    "tag.suggest": (_tag_suggest, {
+        "a": Forbidden, "b": Forbidden, "agent": [], "admin": [],
+    }, {}),
 }
 
-ACTORS = ["a", "b", "agent", "admin", "unbound"]
+ACTORS = ["a", "b", "agent", "other_agent", "admin", "unbound"]
+COLUMNS = {"a", "b", "agent", "admin"}  # other_agent: the agent's, unless a row says
 
 
 def _caller(w: World, actor: str) -> Caller:
     if actor == "unbound":
         return w.cast.unbound
+    if actor == "other_agent":
+        return w.other_agent.caller
     person = getattr(w.cast, actor)
     return person.caller  # type: ignore[no-any-return]
+
+
+def _expected(default: dict[str, Expect], widened: dict[str, Expect], actor: str,
+              see_all: bool) -> Expect:
+    if actor == "unbound":
+        return DeviceNotBound
+    if see_all and actor in widened:
+        return widened[actor]
+    if actor == "other_agent" and actor not in default:
+        return _expected(default, widened, "agent", see_all)
+    return default[actor]
 
 
 @pytest.mark.parametrize("see_all", [False, True], ids=["own-only", "see-all"])
@@ -335,8 +582,7 @@ async def test_policy(harness: Harness, world: World, operation: str, actor: str
     op, default, widened = MATRIX[operation]
     if see_all:
         await harness.see_all()
-    expected: Expect = DeviceNotBound if actor == "unbound" else (
-        widened.get(actor, default[actor]) if see_all else default[actor])
+    expected = _expected(default, widened, actor, see_all)
     caller = _caller(world, actor)
     if isinstance(expected, type) and issubclass(expected, DomainError):
         with pytest.raises(expected) as refused:
@@ -351,7 +597,7 @@ async def test_policy(harness: Harness, world: World, operation: str, actor: str
 
 def test_the_matrix_covers_every_actor() -> None:
     for name, (_, default, widened) in MATRIX.items():
-        assert set(default) == {"a", "b", "agent", "admin"}, name
+        assert COLUMNS <= set(default) <= COLUMNS | {"other_agent"}, name
         assert set(widened) <= set(default), name
 
 
