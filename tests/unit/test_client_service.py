@@ -57,6 +57,7 @@ SERVICE_METHODS = {
     "rpc.discover", "client.about", "client.projects", "client.follow", "client.unfollow",
     "client.enroll", "client.confirm", "client.inbox", "client.mark_read",
     "events.subscribe", "events.unsubscribe", "attachment.upload", "attachment.download",
+    "client.queues", "client.notifications", "client.set_notifications",
 }
 STREAM_ONLY = {"events.subscribe", "events.unsubscribe", "rpc.discover"}
 """Server methods whose client counterparts are the service's own (no ``project``)."""
@@ -88,7 +89,9 @@ def server_document(harness: Harness) -> dict[str, Any]:
         accounts=harness.accounts, project=harness.project, devices=harness.devices,
         tickets=harness.desk,
         conversation=harness.talk, attachments=harness.library, presence=harness.presence,
-        feed=harness.feed, hub=EventHub(lambda: ProjectSettings(name="x")))
+        feed=harness.feed, hub=EventHub(lambda: ProjectSettings(name="x")),
+        teams=harness.teams, reads=harness.reads, queues=harness.queues,
+        canned=harness.canned, directory=harness.directory)
 
     def allow(_ctx: RequestContext, _spec: MethodSpec) -> None:
         return None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from msgspec import UNSET
+
 from ...domain.attachments import Attachment
 from ...domain.events import Event
-from ...domain.identity import DeviceBinding, User
+from ...domain.identity import Caller, CallerIdentity, DeviceBinding, User
 from ...domain.messages import Message, MessageRevision
 from ...domain.presence import Presence, TicketWatcher
 from ...domain.tickets import Ticket, TicketChange
@@ -36,21 +38,26 @@ def device_view(binding: DeviceBinding) -> wire.DeviceView:
                            last_seen=binding.last_seen)
 
 
-def ticket_view(ticket: Ticket) -> wire.TicketView:
-    """A ticket."""
+def ticket_view(ticket: Ticket, *, staff: bool) -> wire.TicketView:
+    """A ticket; the team only for ``staff`` (customers never see teams)."""
     return wire.TicketView(
         id=ticket.id, subject=ticket.subject, body=ticket.body, status=ticket.status,
         priority=ticket.priority, tags=list(ticket.tags), requester_id=ticket.requester_id,
         assignee_id=ticket.assignee_id, created_at=ticket.created_at,
-        updated_at=ticket.updated_at,
+        updated_at=ticket.updated_at, team_id=ticket.team_id if staff else UNSET,
     )
+
+
+def is_staff(caller: Caller) -> bool:
+    """Whether a caller is an agent or an admin (views differ by audience)."""
+    return isinstance(caller, CallerIdentity) and caller.role.is_staff
 
 
 def change_view(change: TicketChange) -> wire.TicketChangeView:
     """One history entry."""
     return wire.TicketChangeView(ticket_id=change.ticket_id, actor_id=change.actor_id,
                                  at=change.at, field=change.field, old=change.old,
-                                 new=change.new)
+                                 new=change.new, reason=change.reason)
 
 
 def message_view(message: Message) -> wire.MessageView:

@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..jsonrpc import MethodRegistry, MethodSpec
-from . import _conversation_methods, _identity_methods, _ticket_methods
+from . import (
+    _conversation_methods,
+    _identity_methods,
+    _ticket_methods,
+    _workspace_methods,
+)
 from .context import RequestContext
 from .services import ServerInfo, ServerServices
 
@@ -55,3 +60,4 @@ def _register_methods(reg: MethodRegistry[RequestContext], services: ServerServi
     _identity_methods.register(reg, services, info)
     _ticket_methods.register(reg, services)
     _conversation_methods.register(reg, services)
+    _workspace_methods.register(reg, services)

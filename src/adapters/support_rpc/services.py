@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from ...domain.services import (
     Accounts,
     AttachmentLibrary,
+    CannedReplies,
     Conversation,
     DeviceEnrollment,
     EventFeed,
     PresenceBoard,
     ProjectAdministration,
+    QueueBoard,
+    ReadState,
+    StaffDirectory,
+    TeamRoster,
     TicketDesk,
 )
 from ..live import EventHub
@@ -30,6 +35,11 @@ class ServerServices:
     presence: PresenceBoard
     feed: EventFeed
     hub: EventHub
+    teams: TeamRoster
+    reads: ReadState
+    queues: QueueBoard
+    canned: CannedReplies
+    directory: StaffDirectory
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,6 +18,7 @@ from ...domain.identity import Role, UserStatus
 from ...domain.listing import TicketOrder
 from ...domain.messages import Visibility
 from ...domain.presence import PresenceState
+from ...domain.queues import QueueView
 from ...domain.tickets import (
     MAX_BODY_LENGTH,
     MAX_TAG_LENGTH,
@@ -192,7 +193,7 @@ class PeopleParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True
 # -- tickets ----------------------------------------------------------------------
 
 class TicketView(View, frozen=True, kw_only=True):
-    """A ticket."""
+    """A ticket. ``team_id`` is there for staff only (null: no team)."""
 
     id: int
     subject: str
@@ -204,13 +205,18 @@ class TicketView(View, frozen=True, kw_only=True):
     assignee_id: int | None
     created_at: datetime
     updated_at: datetime
+    team_id: int | UnsetType | None = UNSET
 
 
 class TicketPage(View, frozen=True, kw_only=True):
-    """One page of tickets; pass ``next_cursor`` as ``cursor`` for the next one."""
+    """One page of tickets; pass ``next_cursor`` as ``cursor`` for the next one.
+
+    ``unread``: the ids on this page with activity the caller has not seen.
+    """
 
     items: list[TicketView]
     next_cursor: str | None
+    unread: list[int] = []
 
 
 class TicketCreateParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -242,6 +248,8 @@ class TicketListParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=
     order: TicketOrder | None = None
     cursor: Cursor | None = None
     limit: Annotated[int, Meta(ge=1, le=200)] | None = None
+    view: QueueView | None = None
+    team_id: Id | None = None
 
 
 class TicketUpdateParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -253,10 +261,11 @@ class TicketUpdateParams(Params, frozen=True, kw_only=True, forbid_unknown_field
     assignee_id: Id | UnsetType | None = UNSET
     tags: Tags | UnsetType = UNSET
     subject: Annotated[str, Meta(min_length=1, max_length=200)] | UnsetType = UNSET
+    team_id: Id | UnsetType | None = UNSET
 
 
 class TicketChangeView(View, frozen=True, kw_only=True):
-    """One entry of a ticket's history."""
+    """One entry of a ticket's history; ``reason`` for automatic changes."""
 
     ticket_id: int
     actor_id: int
@@ -264,6 +273,7 @@ class TicketChangeView(View, frozen=True, kw_only=True):
     field: str
     old: str | None
     new: str | None
+    reason: str | None = None
 
 
 # -- messages and attachments -----------------------------------------------------

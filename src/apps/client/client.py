@@ -25,6 +25,7 @@ from .errors import (
 from .followed import FollowedProject, FollowedProjects, check_label
 from .inbox import Inbox, InboxItem, merge, project_inbox
 from .overlay import DeviceOverlay
+from .preferences import Preferences
 from .project import ProjectConnection
 from .read_markers import ReadMarkers
 from .server_address import ServerAddress
@@ -55,6 +56,7 @@ class SupportClient:
         self.settings = settings or ConnectionSettings()
         self.followed = FollowedProjects(config_dir)
         self.read_markers = ReadMarkers(self.followed.config_dir)
+        self.preferences = Preferences(self.followed.config_dir)
         self._resume = dict(resume or {})
         self._connections: dict[str, ProjectConnection] = {}
         self._merged: asyncio.Queue[tuple[ProjectConnection, EventView] | None] = (

@@ -18,12 +18,14 @@ from ...domain.identity import Role, UserStatus
 from ...domain.listing import TicketOrder
 from ...domain.messages import Visibility
 from ...domain.presence import PresenceState
+from ...domain.queues import QueueView
 from ...domain.tickets import Priority, TicketStatus
+from ._workspace_calls import WorkspaceMethods
 
 T = TypeVar("T")
 
 
-class ProjectMethods:
+class ProjectMethods(WorkspaceMethods):
     """The server's methods; subclasses implement :meth:`_call`."""
 
     async def _call(self, method: str, params: msgspec.Struct | None, result: type[T]) -> T:
@@ -118,12 +120,17 @@ class ProjectMethods:
         assignee_id: int | None = None, unassigned: bool = False,
         requester_id: int | None = None, tag: str | None = None, query: str = "",
         order: TicketOrder | None = None, cursor: str | None = None, limit: int | None = None,
+        view: QueueView | None = None, team_id: int | None = None,
     ) -> wire.TicketPage:
-        """One page of the tickets you may see; pass ``next_cursor`` back as ``cursor``."""
+        """One page of the tickets you may see; pass ``next_cursor`` back as ``cursor``.
+
+        ``view`` (staff) starts from a queue; ``unread`` in the answer marks the page's
+        tickets with activity you have not seen.
+        """
         params = wire.TicketListParams(
             status=list(status), priority=list(priority), assignee_id=assignee_id,
             unassigned=unassigned, requester_id=requester_id, tag=tag, query=query,
-            order=order, cursor=cursor, limit=limit,
+            order=order, cursor=cursor, limit=limit, view=view, team_id=team_id,
         )
         return await self._call("ticket.list", params, wire.TicketPage)
 
@@ -147,11 +154,13 @@ class ProjectMethods:
                             priority: Priority | UnsetType = UNSET,
                             assignee_id: int | UnsetType | None = UNSET,
                             tags: Iterable[str] | UnsetType = UNSET,
-                            subject: str | UnsetType = UNSET) -> wire.TicketView:
-        """Change what is given; ``assignee_id=None`` unassigns."""
+                            subject: str | UnsetType = UNSET,
+                            team_id: int | UnsetType | None = UNSET) -> wire.TicketView:
+        """Change what is given; ``assignee_id=None`` unassigns, ``team_id=None`` too."""
         params = wire.TicketUpdateParams(
             ticket_id=ticket_id, status=status, priority=priority, assignee_id=assignee_id,
             tags=UNSET if isinstance(tags, UnsetType) else list(tags), subject=subject,
+            team_id=team_id,
         )
         return await self._call("ticket.update", params, wire.TicketView)
 

@@ -30,6 +30,7 @@ from ...domain.ratelimit import Limit
 from ...domain.services import (
     Accounts,
     AttachmentLibrary,
+    CannedReplies,
     Conversation,
     DeviceEnrollment,
     EventFeed,
@@ -38,6 +39,10 @@ from ...domain.services import (
     MailOperations,
     PresenceBoard,
     ProjectAdministration,
+    QueueBoard,
+    ReadState,
+    StaffDirectory,
+    TeamRoster,
     TicketDesk,
 )
 from ...domain.sign_in_requests import SignInLimits
@@ -96,11 +101,17 @@ class ServerContainer(containers.DeclarativeContainer):
                                       clock=clock, decoder=decoder)
     presence = providers.Singleton(PresenceBoard, storage=storage, clock=clock, publisher=hub)
     feed = providers.Singleton(EventFeed, storage=storage)
+    teams = providers.Singleton(TeamRoster, storage=storage, clock=clock)
+    reads = providers.Singleton(ReadState, storage=storage, clock=clock, publisher=hub)
+    queues = providers.Singleton(QueueBoard, storage=storage)
+    canned = providers.Singleton(CannedReplies, storage=storage, clock=clock)
+    directory = providers.Singleton(StaffDirectory, storage=storage, clock=clock)
 
     services = providers.Singleton(
         ServerServices, accounts=accounts, project=project, devices=devices, tickets=tickets,
         conversation=conversation, attachments=attachments, presence=presence, feed=feed,
-        hub=hub,
+        hub=hub, teams=teams, reads=reads, queues=queues, canned=canned,
+        directory=directory,
     )
     gate = providers.Singleton(MethodGate, clock=clock, writes=write_limit)
     # One registry per listener, so each rpc.discover lists what its callers can call;

@@ -6,6 +6,10 @@ import asyncio
 import contextlib
 import os
 
+import anyio.to_thread
+import msgspec
+from msgspec import UNSET
+
 from ....adapters.jsonrpc import (
     CONFLICT,
     INVALID_PARAMS,
@@ -19,6 +23,7 @@ from ....adapters.jsonrpc import (
 )
 from ....adapters.support_rpc import wire as server
 from ..client import SupportClient
+from ..preferences import NotificationPreferences
 from ..server_address import ServerAddress
 from ..state import Phase, ProjectState
 from . import wire
@@ -102,6 +107,30 @@ def register(reg: MethodRegistry[ClientContext], client: SupportClient, *, versi
     async def mark_read(_ctx: ClientContext, p: wire.MarkReadParams) -> bool:
         await client.mark_read(p.project, p.ticket_id, p.message_id)
         return True
+
+    @method(reg, "client.notifications", params=None, result=wire.NotificationSettings,
+            tags=["client"], errors=[CONFIG_UNREADABLE],
+            summary="Which desktop notifications the Support tab shows")
+    async def notifications(_ctx: ClientContext, _p: None) -> wire.NotificationSettings:
+        found = await anyio.to_thread.run_sync(client.preferences.notifications)
+        return wire.NotificationSettings(enabled=found.enabled, new_tickets=found.new_tickets,
+                                         replies=found.replies)
+
+    @method(reg, "client.set_notifications", params=wire.SetNotificationsParams,
+            result=wire.NotificationSettings, tags=["client", "writes"],
+            errors=[CONFIG_UNREADABLE],
+            summary="Change the Support tab's desktop notification settings (kept on disk)")
+    async def set_notifications(_ctx: ClientContext, p: wire.SetNotificationsParams
+                                ) -> wire.NotificationSettings:
+        def change() -> NotificationPreferences:
+            current = client.preferences.notifications()
+            wanted = {k: v for k, v in msgspec.structs.asdict(p).items() if v is not UNSET}
+            return client.preferences.set_notifications(msgspec.structs.replace(current,
+                                                                                **wanted))
+
+        saved = await anyio.to_thread.run_sync(change)
+        return wire.NotificationSettings(enabled=saved.enabled, new_tickets=saved.new_tickets,
+                                         replies=saved.replies)
 
     @method(reg, "events.subscribe", params=wire.SubscribeParams, result=wire.SubscribeResult,
             tags=["events"], errors=[INVALID_REQUEST],

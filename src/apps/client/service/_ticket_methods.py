@@ -16,7 +16,7 @@ from ....adapters.jsonrpc import (
     MethodRegistry,
 )
 from ....adapters.support_rpc import wire as server
-from ....domain.listing import TicketOrder
+from ....domain.listing import PRIORITY_RANK, TicketOrder
 from ..client import SupportClient
 from ..errors import DeviceNotBoundError, SupportClientError
 from . import wire
@@ -61,12 +61,16 @@ def register(reg: MethodRegistry[ClientContext], client: SupportClient) -> None:
             if p.cursors is not None:
                 raise _param("cursors", "only without project; use cursor")
             page = await _page(client, p.project, p, p.cursor)
+            unread = set(page.unread)
             return wire.ProjectTicketPage(
-                items=[wire.ProjectTicket(project=p.project, ticket=t) for t in page.items],
+                items=[wire.ProjectTicket(project=p.project, ticket=t, unread=t.id in unread)
+                       for t in page.items],
                 next_cursors={} if page.next_cursor is None else {p.project: page.next_cursor},
                 problems={})
         if p.cursor is not None:
             raise _param("cursor", "needs project; across projects use cursors")
+        if p.team_id is not None:
+            raise _param("team_id", "a team belongs to one project: name the project")
         labels = [state.label for state in client.projects()]
         targets = (dict.fromkeys(labels) if p.cursors is None else
                    {label: p.cursors[label] for label in labels if label in p.cursors})
@@ -83,7 +87,7 @@ def register(reg: MethodRegistry[ClientContext], client: SupportClient) -> None:
                      ) -> server.TicketView:
         return await client.project(p.project).update_ticket(
             p.ticket_id, status=p.status, priority=p.priority, assignee_id=p.assignee_id,
-            tags=p.tags, subject=p.subject)
+            tags=p.tags, subject=p.subject, team_id=p.team_id)
 
     @method(reg, "ticket.history", params=wire.ProjectTicketRef,
             result=list[server.TicketChangeView], tags=["tickets"],
@@ -105,7 +109,7 @@ async def _page(client: SupportClient, label: str, p: wire.ProjectTicketListPara
     return await project.list_tickets(
         status=p.status, priority=p.priority, assignee_id=assignee, unassigned=p.unassigned,
         requester_id=p.requester_id, tag=p.tag, query=p.query, order=p.order, cursor=cursor,
-        limit=p.limit)
+        limit=p.limit, view=p.view, team_id=p.team_id)
 
 
 async def _page_or_problem(client: SupportClient, label: str,
@@ -121,6 +125,7 @@ async def _page_or_problem(client: SupportClient, label: str,
 def _merge(answers: dict[str, server.TicketPage | wire.ProjectProblem],
            p: wire.ProjectTicketListParams) -> wire.ProjectTicketPage:
     newest = p.order is TicketOrder.NEWEST or (p.order is None and bool(p.query))
+    by_priority = p.order is TicketOrder.PRIORITY
     items: list[wire.ProjectTicket] = []
     next_cursors: dict[str, str] = {}
     problems: dict[str, wire.ProjectProblem] = {}
@@ -128,10 +133,15 @@ def _merge(answers: dict[str, server.TicketPage | wire.ProjectProblem],
         if isinstance(answer, wire.ProjectProblem):
             problems[label] = answer
             continue
-        items += [wire.ProjectTicket(project=label, ticket=t) for t in answer.items]
+        unread = set(answer.unread)
+        items += [wire.ProjectTicket(project=label, ticket=t, unread=t.id in unread)
+                  for t in answer.items]
         if answer.next_cursor is not None:
             next_cursors[label] = answer.next_cursor
-    if p.order is not TicketOrder.RELEVANCE:  # relevance is only comparable within a project
+    if by_priority:
+        items.sort(key=lambda i: (PRIORITY_RANK[i.ticket.priority], i.ticket.updated_at,
+                                  i.project, i.ticket.id), reverse=True)
+    elif p.order is not TicketOrder.RELEVANCE:  # relevance is comparable within a project
         items.sort(key=lambda i: (i.ticket.created_at if newest else i.ticket.updated_at,
                                   i.project, i.ticket.id), reverse=True)
     return wire.ProjectTicketPage(items=items, next_cursors=next_cursors, problems=problems)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from ....adapters.jsonrpc import MethodRegistry
 from ..client import SupportClient
-from . import _client_methods, _conversation_methods, _identity_methods, _ticket_methods
+from . import (
+    _client_methods,
+    _conversation_methods,
+    _identity_methods,
+    _ticket_methods,
+    _workspace_methods,
+)
 from .session import EVENT_NOTIFICATION, PROGRESS_NOTIFICATION, STATE_NOTIFICATION, ClientContext
 
 TITLE = "hero_assistance client service"
@@ -45,6 +51,7 @@ def build_client_registry(client: SupportClient, *,
     _identity_methods.register(registry, client)
     _ticket_methods.register(registry, client)
     _conversation_methods.register(registry, client)
+    _workspace_methods.register(registry, client)
     return registry
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from ....adapters.support_rpc import wire
 from ....domain.events import EventKind
@@ -137,6 +137,27 @@ class InboxView(wire.View, frozen=True, kw_only=True):
     problems: dict[str, str]
 
 
+class NotificationSettings(wire.View, frozen=True, kw_only=True):
+    """Which desktop notifications the Support tab shows (kept in the config directory).
+
+    ``enabled``: at all (the browser asks for permission on the click that turns it
+    on); ``new_tickets``: new tickets in my queues (staff); ``replies``: customers'
+    replies on my or my teams' tickets (staff), support's replies (customers).
+    """
+
+    enabled: bool
+    new_tickets: bool
+    replies: bool
+
+
+class SetNotificationsParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The notification settings to keep; omitted fields stay."""
+
+    enabled: bool | UnsetType = UNSET
+    new_tickets: bool | UnsetType = UNSET
+    replies: bool | UnsetType = UNSET
+
+
 class MarkReadParams(OnProject, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The user has read ``ticket_id`` up to ``message_id``."""
 
@@ -251,10 +272,11 @@ class ProjectTicketListParams(wire.TicketListParams, frozen=True, kw_only=True,
 
 
 class ProjectTicket(wire.View, frozen=True, kw_only=True):
-    """A ticket and the label of its project."""
+    """A ticket and the label of its project; ``unread``: activity you have not seen."""
 
     project: str
     ticket: wire.TicketView
+    unread: bool = False
 
 
 class ProjectProblem(wire.View, frozen=True, kw_only=True):
