@@ -46,12 +46,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture(scope="module")
-def crew(server: ServerProcess) -> Iterator[Crew]:
+def crew(server: ServerProcess) -> Crew:
     """A customer, an agent with two devices, an agent of another team, an admin."""
-    yield Crew(customer=server.person("customer", CUSTOMER, name="Wanda Workspace"),
-               agent=server.person("agent", AGENT, AGENT_PHONE, name="Ada Agent"),
-               other_agent=server.person("agent", OTHER_AGENT, name="Otto Other"),
-               admin=server.person("admin", ADMIN))
+    return Crew(customer=server.person("customer", CUSTOMER, name="Wanda Workspace"),
+                agent=server.person("agent", AGENT, AGENT_PHONE, name="Ada Agent"),
+                other_agent=server.person("agent", OTHER_AGENT, name="Otto Other"),
+                admin=server.person("admin", ADMIN))
 
 
 def unique(prefix: str) -> str:
