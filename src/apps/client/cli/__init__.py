@@ -20,7 +20,7 @@ from ..runtime import ClientOptions, OverlayUnavailable
 from ..service.remote import ServiceCallError
 from ..service.unix import ServiceAlreadyRunning, default_socket_path
 from ..ui import run_ui
-from . import _project_commands, _ticket_commands
+from . import _project_commands, _ticket_commands, _workspace_commands
 from ._backend import open_backend
 from ._output import Output
 from ._parser import build_parser
@@ -62,6 +62,10 @@ COMMANDS: dict[str, Command] = {
     "reopen": _ticket_commands.change,
     "status": _ticket_commands.change,
     "assign": _ticket_commands.change,
+    "queues": _workspace_commands.queues,
+    "unread": _workspace_commands.unread,
+    "teams": _workspace_commands.teams,
+    "canned": _workspace_commands.canned,
 }
 
 

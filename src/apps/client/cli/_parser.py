@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from ....domain.listing import TicketOrder
+from ....domain.queues import QueueView
 from ....domain.tickets import Priority, TicketStatus
 from ..ui import add_ui_command
 
@@ -18,6 +20,8 @@ ENV_SOCKET = "HERO_ASSISTANCE_CLIENT_SOCKET"
 
 STATUSES = [s.value for s in TicketStatus]
 PRIORITIES = [p.value for p in Priority]
+VIEWS = [v.value for v in QueueView if v is not QueueView.TEAM] + ["mine"]
+ORDERS = [o.value for o in TicketOrder if o is not TicketOrder.RELEVANCE]
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -131,6 +135,13 @@ def _ticket_commands(command: Command) -> None:
                          help=f"only these ({', '.join(PRIORITIES)}); repeat or comma-separate")
     tickets.add_argument("--assignee", metavar="ID|me|none", help="assigned to a user id, "
                          "to you, or to nobody")
+    tickets.add_argument("--view", choices=VIEWS, metavar="VIEW",
+                         help=f"a queue (staff): {', '.join(VIEWS)}; 'mine' is my_open")
+    tickets.add_argument("--team", type=int, metavar="ID", help="only this team's (staff; "
+                         "needs --project)")
+    tickets.add_argument("--tag", help="only tickets with this tag")
+    tickets.add_argument("--order", choices=ORDERS, help="sort: updated (default), newest, "
+                         "priority")
     tickets.add_argument("--query", default="", help="words to search for")
     tickets.add_argument("--limit", type=int, help="at most this many per project")
 
@@ -166,7 +177,20 @@ def _ticket_commands(command: Command) -> None:
 
     assign = command("assign", "assign a ticket (staff)")
     assign.add_argument("ticket_id", type=int, metavar="ID")
-    assign.add_argument("--to", required=True, metavar="ID|me|none",
+    assign.add_argument("--to", metavar="ID|me|none",
                         help="a user id, yourself, or nobody")
+    assign.add_argument("--team", metavar="ID|none", help="a team (its queue), or no team; "
+                        "the assignee stays as it is")
     project_option(assign)
+
+    queues = command("queues", "your queues and their live counts, across projects")
+    project_option(queues, what="only this project")
+    unread = command("unread", "tickets of your queues with news you have not seen")
+    project_option(unread, what="only this project")
+    teams = command("teams", "a project's teams and their members (staff)")
+    project_option(teams)
+    canned = command("canned", "canned replies (staff); with ID and --ticket, the filled text")
+    canned.add_argument("canned_id", type=int, nargs="?", metavar="ID")
+    canned.add_argument("--ticket", type=int, metavar="ID", help="fill the reply in for it")
+    project_option(canned)
 

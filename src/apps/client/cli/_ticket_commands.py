@@ -32,20 +32,7 @@ def _listed(values: list[str], allowed: list[str], option: str) -> list[str]:
 
 async def tickets(run: Run) -> int:
     """Tickets of every project (or one), filtered."""
-    params: dict[str, Any] = {
-        "status": _listed(run.args.status, STATUSES, "--status"),
-        "priority": _listed(run.args.priority, PRIORITIES, "--priority"),
-        "query": run.args.query,
-    }
-    if run.args.limit is not None:
-        params["limit"] = run.args.limit
-    assignee = run.args.assignee
-    if assignee == "me":
-        params["assigned_to_me"] = True
-    elif assignee == "none":
-        params["unassigned"] = True
-    elif assignee is not None:
-        params["assignee_id"] = _user_id(assignee, "--assignee")
+    params = _list_params(run)
     if run.args.project:
         params["project"] = run.args.project
     else:
@@ -57,8 +44,10 @@ async def tickets(run: Run) -> int:
     else:
         for label, problem in problems.items():
             run.out.note(f"{label}: {problem['message']}")
-        run.out.table(["PROJECT", "ID", "STATUS", "PRIORITY", "SUBJECT", "UPDATED", "ASSIGNEE"], [
-            [item["project"], str(item["ticket"]["id"]),
+        run.out.table(["", "PROJECT", "ID", "STATUS", "PRIORITY", "SUBJECT", "UPDATED",
+                       "ASSIGNEE"], [
+            [Text("●", style="bold cyan") if item.get("unread") else "",
+             item["project"], str(item["ticket"]["id"]),
              styled(item["ticket"]["status"], STATUS_STYLES),
              styled(item["ticket"]["priority"], PRIORITY_STYLES), item["ticket"]["subject"],
              when(item["ticket"]["updated_at"]),
@@ -68,6 +57,33 @@ async def tickets(run: Run) -> int:
         # Nothing could be listed at all: say why with the first project's refusal.
         return exit_code_for(next(iter(problems.values()))["code"])
     return EXIT_OK
+
+
+def _list_params(run: Run) -> dict[str, Any]:
+    """``ticket.list`` params from the ``tickets`` options."""
+    args = run.args
+    params: dict[str, Any] = {
+        "status": _listed(args.status, STATUSES, "--status"),
+        "priority": _listed(args.priority, PRIORITIES, "--priority"),
+        "query": args.query,
+    }
+    optional = {"limit": args.limit, "tag": args.tag or None, "order": args.order}
+    params.update({k: v for k, v in optional.items() if v is not None})
+    if args.view is not None:
+        params["view"] = "my_open" if args.view == "mine" else args.view
+    if args.team is not None:
+        if not args.project:
+            raise UsageError("--team: a team belongs to one project; give --project")
+        params["view"] = "team"
+        params["team_id"] = args.team
+    assignee = args.assignee
+    if assignee == "me":
+        params["assigned_to_me"] = True
+    elif assignee == "none":
+        params["unassigned"] = True
+    elif assignee is not None:
+        params["assignee_id"] = _user_id(assignee, "--assignee")
+    return params
 
 
 async def show(run: Run) -> int:
@@ -83,6 +99,8 @@ async def show(run: Run) -> int:
     if messages:
         with contextlib.suppress(ServiceCallError):
             await run.call("client.mark_read", {**ref, "message_id": messages[-1]["id"]})
+    with contextlib.suppress(ServiceCallError):  # the server's unread state, all devices
+        await run.call("ticket.mark_read", ref)
     if run.out.as_json:
         run.out.data({"project": label, "ticket": ticket, "messages": messages,
                       "people": people})
@@ -179,13 +197,22 @@ async def change(run: Run) -> int:
     elif command == "status":
         params["status"] = run.args.status
     else:
-        params["assignee_id"] = await _assignee(run, label, run.args.to)
+        if run.args.to is None and run.args.team is None:
+            raise UsageError("assign: say --to (an agent) and/or --team")
+        if run.args.to is not None:
+            params["assignee_id"] = await _assignee(run, label, run.args.to)
+        if run.args.team is not None:
+            params["team_id"] = (None if run.args.team == "none"
+                                 else _user_id(run.args.team, "--team"))
     ticket = await run.call("ticket.update", params)
     if run.out.as_json:
         run.out.data({"project": label, "ticket": ticket})
     elif command == "assign":
         who = "nobody" if ticket["assignee_id"] is None else f"user {ticket['assignee_id']}"
-        run.out.line(f"ticket #{ticket['id']} ({label}) is assigned to {who}")
+        team = ticket.get("team_id")
+        run.out.line(f"ticket #{ticket['id']} ({label}) is assigned to {who}"
+                     + ("" if run.args.team is None else
+                        f", {'no team' if team is None else f'team {team}'}"))
     else:
         run.out.line(f"ticket #{ticket['id']} ({label}) is now {ticket['status']}")
     return EXIT_OK
@@ -207,7 +234,7 @@ async def _assignee(run: Run, label: str, value: str) -> int | None:
 
 def _user_id(value: str, option: str) -> int:
     if not value.isdigit() or int(value) < 1:
-        raise UsageError(f"{option}: give a user id, 'me' or 'none', not {value!r}")
+        raise UsageError(f"{option}: give an id, 'me' or 'none', not {value!r}")
     return int(value)
 
 
