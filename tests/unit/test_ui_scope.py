@@ -169,7 +169,8 @@ _JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
     max_leaves=10)
 _ENTRY = st.fixed_dictionaries({"jsonrpc": st.just("2.0"), "method": st.sampled_from(
-    ["client.projects", "client.inbox", "ticket.list", "ticket.get", "events.subscribe",
+    ["client.projects", "client.inbox", "client.queues", "ticket.list", "ticket.get",
+     "events.subscribe",
      "client.follow", "nope"])}, optional={"id": _JSON, "params": _JSON})
 
 
@@ -182,3 +183,12 @@ async def test_any_json_through_the_scope_is_answered_without_an_internal_error(
 
     for one in answer if isinstance(answer, list) else [answer] if answer else []:
         assert "result" in one or one["error"]["code"] != -32603, one
+
+
+async def test_the_queues_of_other_projects_and_their_unread_count_are_left_out() -> None:
+    acme = {"project": "acme", "counts": {"views": [], "unread": 3}}
+    globex = {"project": "globex", "counts": {"views": [], "unread": 40}}
+    service = Service({"client.queues": {"items": [acme, globex], "unread": 43,
+                                         "problems": {"globex": {"code": 1, "message": "x"}}}})
+    answer = await _send(ProjectScope("acme"), service, _call("client.queues", request_id=4))
+    assert answer["result"] == {"items": [acme], "unread": 3, "problems": {}}

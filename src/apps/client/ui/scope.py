@@ -28,6 +28,7 @@ Handle = Callable[[bytes], Awaitable[bytes | None]]
 
 _REFUSED_METHODS = frozenset({"client.follow", "client.unfollow"})
 _AGGREGATED = frozenset({"ticket.list"})
+_NARROWED = frozenset({"client.projects", "client.inbox", "client.queues"})
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder().decode
 
@@ -62,7 +63,7 @@ class ProjectScope:
                 if "id" in entry:
                     refusals.append(encode_error(entry["id"], error))
                 continue
-            if entry["method"] in ("client.projects", "client.inbox") and isinstance(
+            if entry["method"] in _NARROWED and isinstance(
                     entry.get("id"), str | int):  # other ids are refused by the registry
                 narrow[entry["id"]] = entry["method"]
             passed.append(entry)
@@ -115,11 +116,14 @@ class ProjectScope:
         if narrow[response["id"]] == "client.projects" and isinstance(result, list):
             response["result"] = [s for s in result
                                   if isinstance(s, dict) and s.get("label") == self.label]
-        elif isinstance(result, dict):  # client.inbox
+        elif isinstance(result, dict):  # client.inbox, client.queues
             items = [i for i in result.get("items", [])
                      if isinstance(i, dict) and i.get("project") == self.label]
             result["items"] = items
-            result["unread"] = sum(int(i.get("unread", 0)) for i in items)
+            if narrow[response["id"]] == "client.queues":
+                result["unread"] = sum(int(i.get("counts", {}).get("unread", 0)) for i in items)
+            else:
+                result["unread"] = sum(int(i.get("unread", 0)) for i in items)
             problems = result.get("problems")
             if isinstance(problems, dict):
                 result["problems"] = {k: v for k, v in problems.items() if k == self.label}
