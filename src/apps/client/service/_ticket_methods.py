@@ -52,7 +52,9 @@ def register(reg: MethodRegistry[ClientContext], client: SupportClient) -> None:
             description="With project: one page of that project (cursor pages on) and "
             "its refusals are errors. Without: the first page of every project (limit "
             "applies to each), merged most recently updated first (newest first with a "
-            "query or order newest); a project that cannot answer is listed in problems "
+            "query or order newest; most urgent first with order priority); with view, "
+            "only the projects where you are staff; a project that cannot answer is listed "
+            "in problems "
             "with its error code instead of failing the call. Continue with cursors = "
             "next_cursors.")
     async def list_(_ctx: ClientContext, p: wire.ProjectTicketListParams
@@ -71,7 +73,9 @@ def register(reg: MethodRegistry[ClientContext], client: SupportClient) -> None:
             raise _param("cursor", "needs project; across projects use cursors")
         if p.team_id is not None:
             raise _param("team_id", "a team belongs to one project: name the project")
-        labels = [state.label for state in client.projects()]
+        labels = [state.label for state in client.projects()
+                  # Queues are staff views: across projects, only those where one is staff.
+                  if p.view is None or (state.role is not None and state.role.is_staff)]
         targets = (dict.fromkeys(labels) if p.cursors is None else
                    {label: p.cursors[label] for label in labels if label in p.cursors})
         answers = await asyncio.gather(*(_page_or_problem(client, label, p, cursor)

@@ -17,7 +17,26 @@ export const STATUS_LABEL = {
   new: "New", open: "Open", pending: "Pending", resolved: "Resolved", closed: "Closed",
 };
 export const PRIORITY_LABEL = { low: "Low", normal: "Normal", high: "High", urgent: "Urgent" };
+export const PRIORITY_RANK = { low: 0, normal: 1, high: 2, urgent: 3 };
 export const ROLE_LABEL = { customer: "customer", agent: "agent", admin: "admin" };
+export const ORDER_LABEL = { updated: "Last update", newest: "Newest first", priority: "Most urgent" };
+
+/**
+ * The built-in queues (domain/queues.py) as presets of the list's filters: choosing one
+ * sets the filters, and the queue that matches the filters is the one highlighted.
+ */
+export const QUEUES = [
+  { view: "my_open", label: "My open", filters: { status: "", assignee: "me" } },
+  { view: "unassigned", label: "Unassigned", filters: { status: "", assignee: "none" } },
+  { view: "all_open", label: "All open", filters: { status: "" } },
+  { view: "pending", label: "Pending", filters: { status: "pending" } },
+  { view: "recently_resolved", label: "Recently resolved", filters: { status: "resolved" } },
+];
+
+/** "99+" for counts the server caps at 100. */
+export function capped(count) {
+  return count >= 100 ? "99+" : String(count);
+}
 
 /** Agents and admins are staff: they see every ticket and may write internal notes. */
 export function isStaff(role) {

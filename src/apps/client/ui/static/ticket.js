@@ -1,15 +1,22 @@
-// One ticket: its header and controls, who else is on it, the threaded conversation
-// and the reply box (agents: reply or internal note).
+// One ticket: its header and controls (kept in view while the conversation scrolls),
+// who else is on it, the threaded conversation with editable messages and their
+// revisions, the history of changes, the customer's context beside it (staff) and the
+// composer (composer.js).
 import { h, keepFocus, replace, select, uid } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
-import { AttachmentPicker, thumbnails } from "./images.js";
+import { thumbnails } from "./images.js";
 import {
   ALLOWED_MOVES, PRIORITIES, PRIORITY_LABEL, ROLE_LABEL, STATUS_LABEL, ago, isStaff, when,
 } from "./format.js";
 import { describeError } from "./rpc.js";
+import { Composer } from "./composer.js";
+import { CustomerContext } from "./context.js";
+import { HistoryTimeline } from "./history.js";
 
-const TYPING_IDLE_MS = 4000;
 const HEARTBEAT_MS = 15000;
+const MARK_READ_MS = 800;
+const FIELD_LABEL = { status: "status", priority: "priority", assignee_id: "assignee",
+  team_id: "team", tags: "tags", subject: "subject" };
 
 export class TicketView {
   constructor(app, project, ticketId) {
@@ -19,13 +26,13 @@ export class TicketView {
     this.ticket = null;
     this.messages = new Map();
     this.watchers = [];
-    this.parent = null;
-    this.visibility = "public";
-    this._typing = false;
-    this._typingTimer = null;
     this._heartbeat = null;
     this._presenceTimer = null;
+    this._readTimer = null;
     this._closed = false;
+    this._editing = new Set();
+    this._revisions = new Map();
+    this.title = "Ticket";
 
     const state = app.projects.get(project);
     this.me = state && state.user ? state.user : null;
@@ -33,26 +40,35 @@ export class TicketView {
 
     const headingId = uid("subject");
     this.heading = h("h2", { id: headingId, class: "ticket-subject", tabindex: "-1" }, "Loading…");
+    this.subjectArea = h("div", { class: "subject-row" }, this.heading);
     this.meta = h("p", { class: "ticket-meta" });
     this.controls = h("div", { class: "ticket-controls" });
+    this.tools = h("div", { class: "ticket-tools" });
     this.presence = h("div", { class: "presence", role: "status", "aria-live": "polite" });
     this.thread = h("ol", { class: "thread", "aria-label": "Conversation" });
-    this.composer = this._composer();
+    this.composer = new Composer(this);
+    this.history = new HistoryTimeline(this);
+    this.context = this.staff ? new CustomerContext(this) : null;
     this.element = h("article", { class: "ticket", "aria-labelledby": headingId },
       h("div", { class: "ticket-head" },
         h("button", { type: "button", class: "back secondary", onclick: () => app.showList() },
           "← Tickets"),
-        this.heading, this.meta, this.controls),
+        this.subjectArea, this.meta, this.controls, this.tools),
       this.presence,
-      h("section", { class: "conversation", "aria-label": "Conversation" }, this.thread),
-      this.composer);
+      h("div", { class: "ticket-body" },
+        h("section", { class: "conversation", "aria-label": "Conversation" }, this.thread,
+          this.history.element),
+        this.context ? this.context.element : null),
+      this.composer.element);
   }
 
   async load() {
     if (!(await this.refresh())) return;
-    this._announce();
-    this._heartbeat = setInterval(() => this._announce(), HEARTBEAT_MS);
+    this.announce(false);
+    this._heartbeat = setInterval(() => this.announce(this.composer.typing), HEARTBEAT_MS);
     this.refreshPresence();
+    this._markRead();
+    if (this.context) this.context.load();
   }
 
   /** Read the ticket and its messages again (after a reconnect); the draft is kept. */
@@ -67,7 +83,9 @@ export class TicketView {
       for (const message of messages) this.messages.set(message.id, message);
       await this.app.people(this.project, [ticket.requester_id, ticket.assignee_id,
         ...messages.map((m) => m.author_id)]);
+      if (this.staff) await Promise.all([this.app.loadStaff(this.project), this.app.loadTeams(this.project)]);
       this.renderAll();
+      this.history.refresh();
       return true;
     } catch (error) {
       if (this.ticket) {
@@ -76,7 +94,7 @@ export class TicketView {
       }
       replace(this.heading, "This ticket could not be opened");
       replace(this.meta, describeError(error));
-      this.composer.hidden = true;
+      this.composer.element.hidden = true;
       return false;
     }
   }
@@ -85,15 +103,20 @@ export class TicketView {
   close() {
     this._closed = true;
     clearInterval(this._heartbeat);
-    clearTimeout(this._typingTimer);
     clearTimeout(this._presenceTimer);
-    this.picker.clear();
+    clearTimeout(this._readTimer);
+    this.composer.stopTyping();
+    this.composer.picker.clear();
     this.app.rpc.call("presence.update",
       { project: this.project, viewing_ticket_id: null, typing: false }).catch(() => {});
   }
 
   focus() {
     this.heading.focus();
+  }
+
+  handleEscape() {
+    return this.composer.handleEscape();
   }
 
   /** A live event of this ticket's project. */
@@ -107,14 +130,18 @@ export class TicketView {
     }
     if ((event.kind === "ticket.updated" || event.kind === "ticket.created") && data.ticket) {
       this.ticket = { ...this.ticket, ...data.ticket };
-      await this.app.people(this.project, [this.ticket.assignee_id]);
+      await this.app.people(this.project, [this.ticket.assignee_id, data.actor_id]);
       this.renderHead();
+      this.history.refresh();
+      this._markReadSoon();
     } else if ((event.kind === "message.created" || event.kind === "message.edited") && data.message) {
       const known = this.messages.get(data.message.id);
       if (known && known.edited_at === data.message.edited_at && known.body === data.message.body) return;
       this.messages.set(data.message.id, data.message);
+      this._revisions.delete(data.message.id);
       await this.app.people(this.project, [data.message.author_id]);
       this.renderThread();
+      this._markReadSoon();
     } else if (event.kind === "presence.changed") {
       clearTimeout(this._presenceTimer);
       this._presenceTimer = setTimeout(() => this.refreshPresence(), 150);
@@ -133,6 +160,49 @@ export class TicketView {
     }
   }
 
+  announce(typing) {
+    if (this._closed) return;
+    this.app.rpc.call("presence.update",
+      { project: this.project, viewing_ticket_id: this.ticketId, typing })
+      .catch(() => {});
+  }
+
+  /** The composer sent `message`. */
+  async sent(message) {
+    this.messages.set(message.id, message);
+    await this.app.people(this.project, [message.author_id]);
+    this.renderThread();
+  }
+
+  // -- unread --------------------------------------------------------------------------
+
+  _markReadSoon() {
+    if (document.hidden) return; // seen when the person comes back (visibilitychange)
+    clearTimeout(this._readTimer);
+    this._readTimer = setTimeout(() => this._markRead(), MARK_READ_MS);
+  }
+
+  async _markRead() {
+    if (this._closed) return;
+    this.app.setUnread(this.project, this.ticketId, false);
+    try {
+      await this.app.rpc.call("ticket.mark_read", { project: this.project, ticket_id: this.ticketId });
+    } catch {
+      // The marker follows on the next open.
+    }
+  }
+
+  async markUnread() {
+    try {
+      await this.app.rpc.call("ticket.mark_unread", { project: this.project, ticket_id: this.ticketId });
+      this.app.setUnread(this.project, this.ticketId, true);
+      this.app.say("Marked as unread.");
+      this.app.showList();
+    } catch (error) {
+      this.app.fail(`Could not mark it unread: ${describeError(error)}`);
+    }
+  }
+
   // -- rendering ---------------------------------------------------------------------
 
   renderAll() {
@@ -143,7 +213,9 @@ export class TicketView {
 
   renderHead() {
     const t = this.ticket;
-    replace(this.heading, t.subject);
+    this.title = `Ticket #${t.id}: ${t.subject}`;
+    this.app.detail.setAttribute("aria-label", `Ticket #${t.id}`);
+    if (!this._editingSubject) replace(this.heading, t.subject);
     const requester = this.app.personName(this.project, t.requester_id);
     const assignee = t.assignee_id ? this.app.personName(this.project, t.assignee_id) : "nobody";
     replace(this.meta,
@@ -153,9 +225,15 @@ export class TicketView {
       this.app.projects.size > 1 ? h("span", {}, this.project) : null,
       h("span", {}, `Opened by ${requester} `,
         h("time", { datetime: t.created_at, title: when(t.created_at) }, ago(t.created_at))),
-      h("span", {}, `Assigned to ${assignee}`));
-    keepFocus(this.controls, () => replace(this.controls,
-      this.staff ? this._staffControls(t) : this._customerControls(t)));
+      h("span", {}, `Assigned to ${assignee}`),
+      this.staff && t.team_id ? h("span", { class: "badge team" }, this.app.teamName(this.project, t.team_id)) : null,
+      (t.tags || []).length ? h("span", { class: "tags" }, t.tags.map((tag) => h("span", { class: "tag" }, tag))) : null);
+    if (!this._dirty()) {
+      keepFocus(this.controls, () => replace(this.controls,
+        this.staff ? this._fields(this._staffControls(t)) : this._customerControls(t)));
+    }
+    keepFocus(this.tools, () => replace(this.tools, this._tools(t)));
+    this.composer.update(t);
   }
 
   renderPresence() {
@@ -211,7 +289,7 @@ export class TicketView {
     keepFocus(this.thread, () => replace(this.thread, opening, build(0)));
   }
 
-  _author(userId, at, verb) {
+  _author(userId, at, verb, extra = null) {
     const person = this.app.person(this.project, userId);
     const name = person ? person.display_name : `User ${userId}`;
     const role = person ? person.role : "";
@@ -219,45 +297,213 @@ export class TicketView {
       h("span", { class: "author" }, name),
       role && isStaff(role) ? h("span", { class: "badge role" }, ROLE_LABEL[role]) : null,
       verb ? h("span", { class: "muted" }, verb) : null,
-      h("time", { datetime: at, title: when(at) }, ago(at)));
+      h("time", { datetime: at, title: when(at) }, ago(at)), extra);
   }
 
   _message(m) {
     const internal = m.visibility === "internal";
     const urls = (m.attachments || []).map((sha) => this.app.rpc.attachmentUrl(this.project, sha));
+    const mine = this.me && (m.author_id === this.me.id || this.me.role === "admin");
+    const edited = m.edited_at ? h("button", {
+      type: "button", class: "link edited", dataset: { key: `edited-${m.id}` },
+      "aria-expanded": this._revisions.has(m.id) ? "true" : "false",
+      title: `Edited ${when(m.edited_at)}: show earlier versions`,
+      onclick: () => this._toggleRevisions(m),
+    }, "(edited)") : null;
+    const editing = this._editing.has(m.id);
     return h("article", {
       class: `message${internal ? " internal" : ""}`, dataset: { messageId: m.id, visibility: m.visibility },
       "aria-label": internal ? "Internal note" : "Reply",
     },
     internal ? h("p", { class: "note-label" }, "Internal note · only agents see this") : null,
-    this._author(m.author_id, m.created_at, m.edited_at ? "(edited)" : ""),
-    m.body ? h("div", { class: "body" }, renderMarkdown(m.body)) : null,
+    this._author(m.author_id, m.created_at, "", edited),
+    editing ? this._editor(m) : m.body ? h("div", { class: "body" }, renderMarkdown(m.body)) : null,
+    this._revisions.has(m.id) ? this._revisionList(m) : null,
     thumbnails(urls, this.app.lightbox, `message-${m.id}`),
-    h("div", { class: "message-actions" }, h("button", {
-      type: "button", class: "link", dataset: { key: `reply-${m.id}` }, onclick: () => this._replyTo(m),
-    }, "Reply to this")));
+    h("div", { class: "message-actions" },
+      mine && !editing ? h("button", { type: "button", class: "link", dataset: { key: `edit-${m.id}` },
+        onclick: () => { this._editing.add(m.id); this.renderThread(); this._focusEditor(m.id); } }, "Edit") : null,
+      h("button", {
+        type: "button", class: "link", dataset: { key: `reply-${m.id}` }, onclick: () => this.composer.replyTo(m),
+      }, "Reply to this")));
+  }
+
+  _editor(m) {
+    const id = uid("edit");
+    const box = h("textarea", { id, rows: "3", value: m.body, dataset: { key: `editor-${m.id}` },
+      onkeydown: (e) => {
+        if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); cancel(); }
+        if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); save(); }
+      } });
+    const cancel = () => { this._editing.delete(m.id); this.renderThread(); };
+    const save = async () => {
+      try {
+        const edited = await this.app.rpc.call("message.edit", { project: this.project, message_id: m.id, body: box.value });
+        this.messages.set(edited.id, edited);
+        this._revisions.delete(edited.id);
+        this._editing.delete(m.id);
+        this.renderThread();
+        this.app.say("Message edited; the earlier text is kept.");
+      } catch (error) {
+        this.app.fail(`Not saved: ${describeError(error)}`);
+      }
+    };
+    return h("form", { class: "message-editor", onsubmit: (e) => { e.preventDefault(); save(); } },
+      h("label", { for: id, class: "visually-hidden" }, "Edit your message"), box,
+      h("div", { class: "form-actions" },
+        h("button", { type: "button", class: "secondary", onclick: cancel }, "Cancel"),
+        h("button", { type: "submit", class: "primary" }, "Save edit")));
+  }
+
+  _focusEditor(messageId) {
+    const box = this.thread.querySelector(`[data-key="editor-${messageId}"]`);
+    if (box) box.focus();
+  }
+
+  async _toggleRevisions(m) {
+    if (this._revisions.has(m.id)) {
+      this._revisions.delete(m.id);
+      this.renderThread();
+      return;
+    }
+    try {
+      const found = await this.app.rpc.call("message.revisions", { project: this.project, message_id: m.id });
+      await this.app.people(this.project, found.map((r) => r.editor_id));
+      this._revisions.set(m.id, found);
+      this.renderThread();
+    } catch (error) {
+      this.app.fail(`Could not load the earlier versions: ${describeError(error)}`);
+    }
+  }
+
+  _revisionList(m) {
+    const found = this._revisions.get(m.id) || [];
+    return h("section", { class: "revisions", "aria-label": "Earlier versions" },
+      h("h3", {}, "Earlier versions"),
+      h("ol", {}, found.map((r) => h("li", { class: "revision" },
+        h("p", { class: "muted" }, r.number === 1 ? "Original" : `Version ${r.number}`,
+          ` · replaced by ${this.app.personName(this.project, r.editor_id)} `,
+          h("time", { datetime: r.replaced_at, title: when(r.replaced_at) }, ago(r.replaced_at))),
+        h("div", { class: "body" }, renderMarkdown(r.body))))));
   }
 
   // -- controls ------------------------------------------------------------------------
 
+  /** Status, priority, assignee, team and tags change only on Apply (WCAG 3.2.2). */
   _staffControls(t) {
     const statuses = [t.status, ...ALLOWED_MOVES[t.status]].map((s) => ({ value: s, label: STATUS_LABEL[s] }));
-    const assignees = [{ value: "", label: "Unassigned" }];
-    if (this.me) assignees.push({ value: String(this.me.id), label: `Me (${this.me.display_name})` });
-    if (t.assignee_id && (!this.me || t.assignee_id !== this.me.id)) {
-      assignees.push({ value: String(t.assignee_id), label: this.app.personName(this.project, t.assignee_id) });
+    const staff = this.app.staffOf(this.project);
+    const listId = uid("agents");
+    this.statusSelect = select({ dataset: { key: "status", shortcut: "status" } }, statuses, t.status);
+    this.prioritySelect = select({ dataset: { key: "priority" } },
+      PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABEL[p] })), t.priority);
+    const current = t.assignee_id ? this._memberName(t.assignee_id) : "";
+    this.assigneeInput = h("input", { type: "text", list: listId, value: current, autocomplete: "off",
+      placeholder: "Unassigned", dataset: { key: "assignee", shortcut: "assign" },
+      "aria-describedby": `${listId}-hint` });
+    const options = h("datalist", { id: listId }, staff.map((m) => h("option", {
+      value: m.display_name }, `${ROLE_LABEL[m.role]} · ${m.presence}`)));
+    const teams = [{ value: "", label: "No team" },
+      ...this.app.teamsOf(this.project).map((team) => ({ value: String(team.id), label: team.name }))];
+    this.teamSelect = select({ dataset: { key: "team" } }, teams, t.team_id ? String(t.team_id) : "");
+    this.tagsInput = h("input", { type: "text", value: (t.tags || []).join(", "), autocomplete: "off",
+      list: `${listId}-tags`, dataset: { key: "tags" }, placeholder: "no tags",
+      oninput: (e) => {
+        const last = e.target.value.split(",").pop().trim();
+        this.app.suggestTags(this.project, last, tagList);
+      } });
+    const tagList = h("datalist", { id: `${listId}-tags` });
+    this._original = this._controlValues();
+    const apply = h("button", { type: "submit", class: "primary", dataset: { key: "apply" } }, "Apply changes");
+    const reset = h("button", { type: "button", class: "secondary", dataset: { key: "reset" },
+      onclick: () => { this._original = null; this.renderHead(); } }, "Reset");
+    const form = h("form", { class: "control-form", "aria-label": "Ticket fields",
+      onsubmit: (e) => { e.preventDefault(); this._apply(); },
+      oninput: () => this._showDirty(apply), onchange: () => this._showDirty(apply) },
+    h("div", { class: "control-row" },
+      h("label", { class: "field compact" }, h("span", {}, "Status"), this.statusSelect),
+      h("label", { class: "field compact" }, h("span", {}, "Priority"), this.prioritySelect),
+      h("label", { class: "field compact" }, h("span", {}, "Assignee"), this.assigneeInput, options),
+      h("label", { class: "field compact" }, h("span", {}, "Team"), this.teamSelect),
+      h("label", { class: "field compact tags-field" }, h("span", {}, "Tags"), this.tagsInput, tagList)),
+    h("div", { class: "control-actions" },
+      h("span", { class: "hint", id: `${listId}-hint` }, "Changes apply when you press Apply."),
+      h("button", { type: "button", class: "link", onclick: () => {
+        if (this.me) this.assigneeInput.value = this._memberName(this.me.id);
+        this._showDirty(apply);
+      } }, "Assign to me"),
+      reset, apply));
+    this._showDirty(apply);
+    return form;
+  }
+
+  /** Staff fields fold away on a narrow panel (so the sticky header stays small). */
+  _fields(form) {
+    if (this._fieldsOpen === undefined) this._fieldsOpen = this.app.offsetWidth >= 760;
+    const details = h("details", { class: "ticket-fields", open: this._fieldsOpen,
+      ontoggle: () => { this._fieldsOpen = details.open; } },
+    h("summary", {}, "Status, priority, assignee, team, tags"), form);
+    return details;
+  }
+
+  /** Open the fields (a shortcut's target is inside them). */
+  revealFields() {
+    const details = this.controls.querySelector("details.ticket-fields");
+    if (details && !details.open) details.open = true;
+  }
+
+  _memberName(userId) {
+    const member = this.app.staffOf(this.project).find((m) => m.id === userId);
+    return member ? member.display_name : this.app.personName(this.project, userId).replace(/ \(you\)$/, "");
+  }
+
+  _controlValues() {
+    if (!this.statusSelect) return null;
+    return { status: this.statusSelect.value, priority: this.prioritySelect.value,
+      assignee: this.assigneeInput.value.trim(), team: this.teamSelect.value,
+      tags: this.tagsInput.value.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean).join(",") };
+  }
+
+  _dirty() {
+    if (!this._original || !this.staff || !this.statusSelect || !this.statusSelect.isConnected) return false;
+    return JSON.stringify(this._controlValues()) !== JSON.stringify(this._original);
+  }
+
+  _showDirty(apply) {
+    const dirty = this._dirty();
+    apply.disabled = !dirty;
+    apply.closest("form").classList.toggle("dirty", dirty);
+  }
+
+  _resolveAssignee(name) {
+    if (!name) return { value: null };
+    const wanted = name.toLowerCase();
+    const found = this.app.staffOf(this.project).find((m) => m.display_name.toLowerCase() === wanted);
+    if (found) return { value: found.id };
+    if (this.ticket.assignee_id && this._memberName(this.ticket.assignee_id).toLowerCase() === wanted) {
+      return { value: this.ticket.assignee_id };
     }
-    return h("div", { class: "control-row" },
-      h("label", { class: "field compact" }, h("span", {}, "Status"),
-        select({ dataset: { key: "status" }, onchange: (e) => this._update({ status: e.target.value }) },
-          statuses, t.status)),
-      h("label", { class: "field compact" }, h("span", {}, "Priority"),
-        select({ dataset: { key: "priority" }, onchange: (e) => this._update({ priority: e.target.value }) },
-          PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABEL[p] })), t.priority)),
-      h("label", { class: "field compact" }, h("span", {}, "Assignee"),
-        select({ dataset: { key: "assignee" },
-          onchange: (e) => this._update({ assignee_id: e.target.value ? Number(e.target.value) : null }) },
-          assignees, t.assignee_id ? String(t.assignee_id) : "")));
+    return { error: `${name} is not one of the project's agents.` };
+  }
+
+  async _apply() {
+    const now = this._controlValues();
+    const before = this._original;
+    const change = {};
+    if (now.status !== before.status) change.status = now.status;
+    if (now.priority !== before.priority) change.priority = now.priority;
+    if (now.assignee !== before.assignee) {
+      const resolved = this._resolveAssignee(now.assignee);
+      if (resolved.error) {
+        this.app.fail(resolved.error);
+        this.assigneeInput.focus();
+        return;
+      }
+      change.assignee_id = resolved.value;
+    }
+    if (now.team !== before.team) change.team_id = now.team ? Number(now.team) : null;
+    if (now.tags !== before.tags) change.tags = now.tags ? now.tags.split(",") : [];
+    await this._update(change);
   }
 
   _customerControls(t) {
@@ -274,125 +520,62 @@ export class TicketView {
     }, "Close ticket"));
   }
 
+  _tools(t) {
+    return [
+      this.staff ? h("button", { type: "button", class: "link", dataset: { key: "edit-subject" },
+        onclick: () => this._editSubject() }, "Edit subject") : null,
+      h("button", { type: "button", class: "link", dataset: { key: "copy-link" },
+        onclick: () => this._copyLink() }, "Copy link"),
+      h("button", { type: "button", class: "link", dataset: { key: "mark-unread" },
+        onclick: () => this.markUnread() }, "Mark as unread"),
+      h("a", { class: "link", href: this.app.ticketLink(this.project, t.id), hidden: true, dataset: { link: "ticket" } }, "Link"),
+    ];
+  }
+
+  async _copyLink() {
+    const link = this.app.ticketLink(this.project, this.ticketId);
+    try {
+      await navigator.clipboard.writeText(link);
+      this.app.say("Link copied: it opens this ticket on a colleague's own Support tab.");
+    } catch {
+      this.app.say(`Link: ${link}`);
+    }
+  }
+
+  _editSubject() {
+    this._editingSubject = true;
+    const input = h("input", { type: "text", value: this.ticket.subject, maxlength: "200", required: true,
+      "aria-label": "Subject", dataset: { key: "subject-input" } });
+    const done = () => { this._editingSubject = false; replace(this.subjectArea, this.heading); this.renderHead(); };
+    const form = h("form", { class: "subject-editor", onsubmit: async (e) => {
+      e.preventDefault();
+      const subject = input.value.trim();
+      if (subject && subject !== this.ticket.subject) await this._update({ subject });
+      done();
+      this.heading.focus();
+    }, onkeydown: (e) => { if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); done(); this.heading.focus(); } } },
+    input, h("button", { type: "submit", class: "primary" }, "Save subject"),
+    h("button", { type: "button", class: "secondary", onclick: () => { done(); this.heading.focus(); } }, "Cancel"));
+    replace(this.subjectArea, form);
+    input.focus();
+    input.select();
+  }
+
   async _update(change) {
+    if (Object.keys(change).length === 0) return;
     try {
       this.ticket = await this.app.rpc.call("ticket.update",
         { project: this.project, ticket_id: this.ticketId, ...change });
       await this.app.people(this.project, [this.ticket.assignee_id]);
       this.app.upsertTicket(this.project, this.ticket);
-      this.app.say("Ticket updated.");
+      this.app.refreshQueues();
+      this.history.refresh();
+      const what = Object.keys(change).map((k) => FIELD_LABEL[k] || k).join(", ");
+      this.app.say(`Ticket updated (${what}).`);
     } catch (error) {
       this.app.fail(`Could not update the ticket: ${describeError(error)}`);
     }
+    this._original = null;
     this.renderHead();
-  }
-
-  // -- the reply box -------------------------------------------------------------------
-
-  _composer() {
-    const boxId = uid("reply");
-    this.boxLabel = h("label", { for: boxId }, "Your reply");
-    this.box = h("textarea", {
-      id: boxId, rows: "4", placeholder: "Write a reply…",
-      oninput: () => this._typed(),
-      onkeydown: (e) => {
-        if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); this.form.requestSubmit(); }
-      },
-    });
-    this.replyingTo = h("p", { class: "replying-to", hidden: true });
-    this.picker = new AttachmentPicker({ notify: (text) => this.app.fail(text) });
-    this.sendButton = h("button", { type: "submit", class: "primary" }, "Send reply");
-    this.modes = null;
-    if (this.staff) {
-      const name = uid("visibility");
-      const radio = (value, label) => h("label", { class: "mode" },
-        h("input", { type: "radio", name, value, checked: value === "public",
-          onchange: () => this._setVisibility(value) }), label);
-      this.modes = h("fieldset", { class: "modes" }, h("legend", {}, "Send as"),
-        radio("public", "Reply to customer"), radio("internal", "Internal note (agents only)"));
-    }
-    this.form = h("form", { class: "composer", onsubmit: (e) => { e.preventDefault(); this._send(); } },
-      this.modes, this.replyingTo, this.boxLabel, this.box, this.picker.element,
-      h("div", { class: "composer-actions" },
-        h("span", { class: "hint" }, "Ctrl+Enter sends"), this.sendButton));
-    this.picker.acceptPasteOn(this.form);
-    return this.form;
-  }
-
-  _setVisibility(value) {
-    this.visibility = value;
-    const internal = value === "internal";
-    this.form.classList.toggle("internal", internal);
-    this.boxLabel.textContent = internal ? "Internal note (only agents see it)" : "Your reply";
-    this.box.placeholder = internal ? "Write a note for the team…" : "Write a reply…";
-    this.sendButton.textContent = internal ? "Add internal note" : "Send reply";
-  }
-
-  _replyTo(message) {
-    this.parent = message;
-    const name = this.app.personName(this.project, message.author_id);
-    replace(this.replyingTo, `Replying to ${name}'s message `,
-      h("button", { type: "button", class: "link", onclick: () => this._clearParent() }, "cancel"));
-    this.replyingTo.hidden = false;
-    this.box.focus();
-  }
-
-  _clearParent() {
-    this.parent = null;
-    this.replyingTo.hidden = true;
-    this.box.focus();
-  }
-
-  _typed() {
-    if (!this._typing) {
-      this._typing = true;
-      this._announce();
-    }
-    clearTimeout(this._typingTimer);
-    this._typingTimer = setTimeout(() => {
-      this._typing = false;
-      this._announce();
-    }, TYPING_IDLE_MS);
-  }
-
-  _announce() {
-    if (this._closed) return;
-    this.app.rpc.call("presence.update",
-      { project: this.project, viewing_ticket_id: this.ticketId, typing: this._typing })
-      .catch(() => {});
-  }
-
-  async _send() {
-    const body = this.box.value.trim();
-    const files = this.picker.files;
-    if (!body && files.length === 0) {
-      this.app.fail("Write something or add an image first.");
-      this.box.focus();
-      return;
-    }
-    this.sendButton.disabled = true;
-    try {
-      const attachments = [];
-      for (const file of files) attachments.push((await this.app.rpc.upload(this.project, file)).sha256);
-      const message = await this.app.rpc.call("message.post", {
-        project: this.project, ticket_id: this.ticketId, body,
-        parent_id: this.parent ? this.parent.id : null, visibility: this.visibility, attachments,
-      });
-      this.messages.set(message.id, message);
-      await this.app.people(this.project, [message.author_id]);
-      this.box.value = "";
-      this.picker.clear();
-      this.parent = null;
-      this.replyingTo.hidden = true;
-      this._typing = false;
-      clearTimeout(this._typingTimer);
-      this._announce();
-      this.renderThread();
-      this.app.say(this.visibility === "internal" ? "Internal note added." : "Reply sent.");
-    } catch (error) {
-      this.app.fail(`Not sent: ${describeError(error)}`);
-    } finally {
-      this.sendButton.disabled = false;
-    }
   }
 }
