@@ -10,8 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import base64
+
 import pytest
 
+from ._pages import png_bytes
 from .conftest import CUSTOMER, PROJECT, Stack
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed").expect
@@ -67,3 +70,36 @@ def test_a_host_page_from_an_origin_not_allowed_gets_no_tab(host: Any, stack: St
     # frame-ancestors: Chromium shows its own error page instead of the tab.
     assert frame.url.startswith("chrome-error://"), frame.url
     assert frame.locator("hero-support-tab").count() == 0
+
+
+def test_the_component_opens_images_full_size_and_keeps_its_toasts_inside(
+        host: Any, stack: Stack, shots: Path) -> None:
+    """Two bugs of the embedded element: the full-size viewer's image was fetched without
+    CORS (blocked: ERR_BLOCKED_BY_ORB), and toasts were fixed to the host's window."""
+    ticket = stack.customer.call("ticket.create", {"project": PROJECT,
+                                                   "subject": "Screenshot of the error"})
+    image = stack.customer.call("attachment.upload", {
+        "project": PROJECT, "data_base64": base64.b64encode(
+            png_bytes("Embedded", (420, 260))).decode()})
+    stack.customer.call("message.post", {"project": PROJECT, "ticket_id": ticket["id"],
+                                         "body": "see the picture",
+                                         "attachments": [image["sha256"]]})
+    host.goto(f"{stack.site.origin}/host_page.html?tab={stack.customer.url}")
+    component = host.locator("#support-component")
+    component.locator("button.row").filter(has_text="Screenshot of the error").click()
+    component.locator(".thread .thumb").first.click()
+    full = component.locator("dialog.lightbox img")
+    expect(full).to_have_js_property("complete", True)
+    assert full.evaluate("img => img.naturalWidth") == 420
+    host.keyboard.press("Escape")
+    # A toast (the reply's confirmation) appears inside the element's own box.
+    component.locator(".composer textarea").fill("Thanks!")
+    component.locator(".composer button[type=submit]").click()
+    toast = component.locator(".toast").filter(has_text="Reply sent")
+    expect(toast).to_be_visible()
+    box, inside = toast.bounding_box(), component.bounding_box()
+    assert box is not None
+    assert inside is not None
+    assert inside["x"] <= box["x"] and box["x"] + box["width"] <= inside["x"] + inside["width"]
+    assert inside["y"] <= box["y"] and box["y"] + box["height"] <= inside["y"] + inside["height"]
+    host.screenshot(path=str(shots / "13b-component-toast-inside.png"))

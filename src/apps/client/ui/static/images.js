@@ -103,7 +103,9 @@ export class AttachmentPicker {
 /** The full-size viewer: a modal dialog; Escape or the button closes it. */
 export class Lightbox {
   constructor() {
-    this.image = h("img", { alt: "" });
+    // crossorigin as on the thumbnails: embedded in a host page of another origin, an
+    // image fetched without CORS is blocked (ERR_BLOCKED_BY_ORB).
+    this.image = h("img", { alt: "", crossorigin: "anonymous" });
     this.caption = h("p", { class: "lightbox-caption" });
     this.element = h("dialog", { class: "lightbox", "aria-label": "Image" },
       h("div", { class: "lightbox-bar" }, this.caption,
