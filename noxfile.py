@@ -88,6 +88,8 @@ def fuzz(session: nox.Session) -> None:
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+AXE_VERSION = "4.14.1"
+AXE = Path(__file__).parent / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @nox.session
@@ -109,6 +111,15 @@ def browser(session: nox.Session) -> None:
     if not CHROMIUM.exists():
         session.skip(f"{CHROMIUM} is missing and cannot be installed here (needs root and "
                      "apt-get): apt-get install chromium")
+    if not AXE.exists():
+        # axe-core checks the tab's accessibility inside the page (the browser tests
+        # fail without it, they do not skip).
+        if shutil.which("npm") is None and _can_apt_install():
+            session.run("apt-get", "update", "-qq", external=True)
+            session.run("apt-get", "install", "-y", "-qq", "npm", external=True,
+                        env={"DEBIAN_FRONTEND": "noninteractive"})
+        session.run("npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix",
+                    str(AXE.parents[2]), f"axe-core@{AXE_VERSION}", external=True)
     session.run("pytest", "tests/browser", *session.posargs)
 
 

@@ -13,6 +13,7 @@ hero_env
 # Debian's Chromium through Playwright (which never downloads a browser here).
 hero_apt_install ip iproute2 "the end-to-end tests"
 hero_apt_install /usr/bin/chromium chromium "the browser tests"
+hero_apt_install npm npm "axe-core (the browser tests' accessibility checks)"
 
 echo "== nox: lint, typecheck, tests"
 nox --no-venv -s lint typecheck tests -- "$@"

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from hero_assistance.adapters.serving import NotReady, wait_ready
+from hero_assistance.apps.server.admin_client import AdminClient
 from hero_assistance.apps.server.config import READY_FILE
 from tests.support.processes import terminate
 from tests.support.sign_in_mail import newest_sign_in_code
@@ -125,6 +126,11 @@ class ProjectServer:
     def enroll(self, email: str, role: str, name: str) -> None:
         """Pre-enroll a person, as the operator does."""
         self._cli("enroll", email, "--role", role, "--name", name)
+
+    def admin_call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        """A call as the operator, on the server's admin socket (teams, for instance)."""
+        with AdminClient(self.data_dir, timeout=10) as admin:
+            return admin.call(method, params)
 
     def sign_in_code(self, email: str) -> str:
         """The code of the newest sign-in email to ``email`` in the outbox."""

@@ -25,6 +25,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
+AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 EXAMPLES = ROOT / "examples"
 PROJECT = "acme"
 CUSTOMER = ("carla@example.com", "Carla Customer")
@@ -126,3 +127,13 @@ def shots() -> Path:
         shutil.rmtree(ARTIFACTS)
     ARTIFACTS.mkdir(parents=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core's browser build (npm axe-core, installed by ``nox -s browser`` into
+    ``.cache/axe``); a missing copy fails the accessibility tests instead of skipping."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: npm install --prefix .cache/axe axe-core@4.14.1 "
+                    "(nox -s browser does it)")
+    return AXE.read_text()

@@ -6,11 +6,10 @@ page served from another origin gets neither.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import base64
 
 import pytest
 
@@ -100,6 +99,8 @@ def test_the_component_opens_images_full_size_and_keeps_its_toasts_inside(
     box, inside = toast.bounding_box(), component.bounding_box()
     assert box is not None
     assert inside is not None
-    assert inside["x"] <= box["x"] and box["x"] + box["width"] <= inside["x"] + inside["width"]
-    assert inside["y"] <= box["y"] and box["y"] + box["height"] <= inside["y"] + inside["height"]
+    assert inside["x"] <= box["x"]
+    assert box["x"] + box["width"] <= inside["x"] + inside["width"]
+    assert inside["y"] <= box["y"]
+    assert box["y"] + box["height"] <= inside["y"] + inside["height"]
     host.screenshot(path=str(shots / "13b-component-toast-inside.png"))

@@ -77,7 +77,7 @@ class TicketDesk:
             ))
             # Who filed it has seen it (a customer filed for by staff has not).
             repos.reads.put(who.user_id, ticket.id, ticket.last_activity)
-            event = ticket_event(EventKind.TICKET_CREATED, ticket)
+            event = ticket_event(EventKind.TICKET_CREATED, ticket, actor_id=who.user_id)
             return ticket, [event]
 
         return await write_and_publish(self._storage, self._publisher, add)

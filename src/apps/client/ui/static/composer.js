@@ -25,7 +25,8 @@ export class Composer {
       oninput: () => this._input(),
       onkeydown: (e) => this._keydown(e),
     });
-    this.hint = h("p", { class: "hint syntax", id: hintId }, `Formatting: ${SYNTAX_HINT}`);
+    this.hint = h("details", { class: "hint syntax" }, h("summary", {}, "Formatting"),
+      h("p", { id: hintId }, SYNTAX_HINT));
     this.previewButton = h("button", { type: "button", class: "link", "aria-pressed": "false",
       onclick: () => this.togglePreview() }, "Preview");
     this.preview = h("div", { class: "preview-pane body", hidden: true, "aria-label": "Preview", role: "region" });
@@ -46,10 +47,11 @@ export class Composer {
     this.element = h("form", { class: "composer", "aria-label": "Reply", onsubmit: (e) => { e.preventDefault(); this.send(); } },
       this.modes, this.notice, this.replyingTo, this.boxLabel, this.box,
       this.canned ? this.canned.element : null, this.preview,
-      h("details", { class: "attach" }, h("summary", {}, "Images"), this.picker.element),
+      h("div", { class: "composer-extras" }, this.hint,
+        h("details", { class: "attach" }, h("summary", {}, "Images"), this.picker.element)),
       h("div", { class: "composer-actions" },
-        h("div", { class: "composer-help" }, this.hint,
-          h("span", { class: "hint" }, "Ctrl+Enter sends · "), this.previewButton,
+        h("div", { class: "composer-help" },
+          h("span", { class: "hint" }, "Ctrl+Enter sends · "), this.previewButton, " · ",
           this.canned ? h("button", { type: "button", class: "link", onclick: () => this.canned.open("") }, "Canned replies") : null),
         this.sendButton));
     this.picker.acceptPasteOn(this.element);

@@ -137,6 +137,10 @@ export class TicketList {
 
   /** The queue buttons with their live counts (from client.queues). */
   renderQueues() {
+    if (!this.app.isStaffSomewhere()) {
+      replace(this.queues);  // queues are staff views
+      return;
+    }
     const counts = this.app.queueCounts;
     const current = queueOf(this.filters);
     const onlyProject = this.filters.project;

@@ -61,7 +61,9 @@ export class HeroSupportTab extends HTMLElement {
     this.panes = h("main", { class: "panes", dataset: { view: "list" } },
       h("section", { class: "list-pane", "aria-label": "Ticket list" }, this.list.element),
       this.detail);
-    this.frame = h("div", { class: "tab" },
+    // Focusable (not in the tab order): a click anywhere in the tab keeps the keyboard
+    // inside it, so the shortcuts work after clicking on plain text too.
+    this.frame = h("div", { class: "tab", tabindex: "-1" },
       h("header", { class: "bar" }, h("h1", {}, "Support"), this.chips,
         h("div", { class: "bar-actions" }, this.screenLinks,
           h("button", { type: "button", class: "icon help", "aria-label": "Keyboard shortcuts",
@@ -574,6 +576,14 @@ export class HeroSupportTab extends HTMLElement {
       const found = await this.rpc.call("client.queues");
       this.queueCounts = found.items.filter((i) => isStaff(roleOf(this.projects.get(i.project))));
       this.unreadTotal = found.unread;
+      for (const item of this.queueCounts) {
+        const known = new Set(this.teamsOf(item.project).map((t) => t.id));
+        const listed = item.counts.views.filter((v) => v.team_id).map((v) => v.team_id);
+        // A team an admin added or removed meanwhile: read the teams again.
+        if (listed.length !== known.size || listed.some((id) => !known.has(id))) {
+          this.loadTeams(item.project, { fresh: true });
+        }
+      }
     } catch {
       return;
     }
@@ -604,9 +614,10 @@ export class HeroSupportTab extends HTMLElement {
     this.notifier.load();
     await Promise.all([first ? null : this.reloadTickets(), this._loadQueues()]);
     // Notifications sent while the socket was down were missed: read the ticket again.
-    if (this.current instanceof TicketView && this.current.ticket) {
-      await this.current.refresh();
-      this.current.refreshPresence();
+    const open = this.current;
+    if (open instanceof TicketView && open.ticket) {
+      await open.refresh();
+      open.refreshPresence();
     }
   }
 
