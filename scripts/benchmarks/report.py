@@ -25,6 +25,7 @@ def missing_figures(results: dict[str, Any]) -> list[str]:
                       "message_list")],
         ("fanout", "one_project", "events"), ("fanout", "one_project", "raw_broadcast"),
         ("fanout", "spread", "events"),
+        ("workspace", "queue_first_page"), ("workspace", "bulk_update_100"),
     ]
     missing = []
     for path in needed:
@@ -132,6 +133,18 @@ def _rows(results: dict[str, Any]) -> list[str]:
         rows.append(f"| {figure['label']} | {_lat(figure)} | Q: {_lat(q)} | "
                     f"echo p99 + {_ms(max(over, 0.0))} | {marks.get(key + '_p99', '')} | "
                     f"{_cpu(figure)} |")
+    work = results["workspace"]
+    queue, bulk = work["queue_first_page"], work["bulk_update_100"]
+    shape = queue.get("shape", {})
+    rows.append(f"| {queue['label']} (one batch: ticket.list view my_open, queue.counts; "
+                f"{shape.get('page_items', '?')} tickets, {shape.get('page_unread', '?')} "
+                f"unread on the page) | {_lat(queue)}; {queue['errors']} errors | "
+                f"echo c=1: {_lat(api['echo'])} | echo p99 + "
+                f"{_ms(max(queue['latency']['p99_ms'] - read_echo, 0.0))} | "
+                f"{marks.get('queue_first_page_p99', '')} | {_cpu(queue)} |")
+    rows.append(f"| {bulk['label']} ({bulk['requests']} requests, one at a time, "
+                f"{bulk['changed_per_request']} changed each) | {_lat(bulk)}; "
+                f"{bulk['errors']} errors | — | — | {marks.get('bulk_update_100_p99', '')} | — |")
     one = results["fanout"]["one_project"]
     events, b = one["events"], one["raw_broadcast"]
     last = events["to_last"]
@@ -250,6 +263,8 @@ def chart(results: dict[str, Any], path: Path) -> None:
         if key != "echo":
             series.append((figure["label"], figure["latency"]))
             series.append((f"  Q {figure['label']}", sql[key]["latency"]))
+    for figure in results["workspace"].values():
+        series.append((figure["label"], figure["latency"]))
     one = results["fanout"]["one_project"]
     series.append((f"fan-out {one['subscribers']} subs", one["events"]["to_last"]))
     series.append(("  B raw broadcast", one["raw_broadcast"]["to_last"]))

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import fanout, machine, reads, report, scale, seed, uploads, writes
+from . import fanout, machine, reads, report, scale, seed, uploads, workspace, writes
 from .profile import FULL, QUICK, Profile
 from .server import (
     BENCH_WRITE_LIMIT,
@@ -123,8 +123,11 @@ def _scale_figures(run: Run) -> None:
     phase("reads through the API, one connection")
     data_dir = scale.serving_dir(db, work, free_port())
     configure(data_dir, synchronous=synchronous)
+    agent = scale.reader_group().addresses()[0]
     with ServerProcess(data_dir, free_port(), command) as server:
-        api = reads.run_reads(server, db, profile, scale.reader_group().addresses()[0])
+        api = reads.run_reads(server, db, profile, agent)
+        phase("the agent's workspace: a queue's first page with counts, bulk changes")
+        results["workspace"] = workspace.run_workspace(server, db, profile, agent)
     results["reads"] = {"api": api, "sql": sql}
 
 

@@ -36,13 +36,14 @@ from .seed import LOAD_AGENTS, Group, seed
 from .server import free_port, init_data_dir
 from .text import SEARCH_TERM, TextPool
 
-LOADER_VERSION = 1
+LOADER_VERSION = 2  # 2: teams, team_id and activity_at (the workspace, issue 14)
 CHUNK = 100_000
 START_US = 1_735_689_600_000_000  # 2025-01-01T00:00:00Z in microseconds
 YEAR_US = 365 * 24 * 3600 * 1_000_000
 STATUSES = ("new", "open", "pending", "resolved", "closed")
 PRIORITIES = ("low", "normal", "normal", "normal", "high", "urgent")
 TAGS = ('["printer"]', '["network"]', '["billing"]', '["login"]', '["email"]', "[]")
+TEAMS = ("Billing", "Technical", "Accounts")
 _FTS_TRIGGER = re.compile(
     r"BEGIN\s+(INSERT\s+INTO\s+\w+_fts\s*\([^)]*\))\s+VALUES\s*\((.*)\)\s*;\s*END\s*$",
     re.IGNORECASE | re.DOTALL)
@@ -154,6 +155,11 @@ def _build(scratch: Path, target: Path, profile: Profile) -> ScaleDatabase:
             conn.execute(f"PRAGMA {pragma}")
         triggers = _take_fts_triggers(conn)
         long_ticket = profile.tickets // 2
+        for number, name in enumerate(TEAMS, start=1):
+            conn.execute("INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)",
+                         (number, name, START_US))
+            conn.executemany("INSERT INTO team_members (team_id, user_id) VALUES (?, ?)",
+                             [(number, agent) for agent in agents[number - 1::len(TEAMS)]])
         loader = _Loader(conn, profile, agents, customers, long_ticket)
         loader.tickets()
         first_long, long_count = loader.messages()
@@ -256,13 +262,14 @@ class _Loader:
                 created = self._created[i]
                 updated = created + rng.randrange(0, 5 * 24 * 3600 * 1_000_000)
                 assignee = rng.choice(self._agents) if rng.random() < 0.7 else None
+                team = rng.randrange(1, len(TEAMS) + 1) if rng.random() < 0.5 else None
                 yield (i, self._text.subject(), self._text.ticket_body(), rng.choice(STATUSES),
                        rng.choice(PRIORITIES), rng.choice(TAGS), self._requester[i], assignee,
-                       created, updated)
+                       created, updated, team, updated)
 
         self._batches(rows(), "INSERT INTO tickets (id, subject, body, status, priority, tags, "
-                      "requester_id, assignee_id, created_at, updated_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "tickets")
+                      "requester_id, assignee_id, created_at, updated_at, team_id, activity_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "tickets")
 
     def messages(self) -> tuple[int, int]:
         """Messages in ticket order (ids grow with tickets); one ticket gets a long thread.

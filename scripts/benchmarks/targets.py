@@ -71,4 +71,13 @@ def evaluate(results: dict[str, Any]) -> list[Target]:
             found.append(Target(f"{key}_p99", f"{api[key]['label']} p99 ≤ echo p99 + "
                                 f"{slack:g} ms (ms)", _p99(api[key]), echo_p99 + slack,
                                 higher_is_better=False))
+    work = results.get("workspace")
+    if work:
+        found.append(Target("queue_first_page_p99",
+                            "a staff queue's first page with counts and unread markers "
+                            "p99 ≤ 20 ms (ms)", _p99(work["queue_first_page"]), 20.0,
+                            higher_is_better=False))
+        found.append(Target("bulk_update_100_p99", "a bulk update of 100 tickets p99 ≤ 200 ms "
+                            "(ms)", _p99(work["bulk_update_100"]), 200.0,
+                            higher_is_better=False))
     return found

@@ -96,10 +96,15 @@ def page_size(raw: int | None) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of results and the cursor of the next one (``None`` at the end)."""
+    """One page of results and the cursor of the next one (``None`` at the end).
+
+    ``unread``: for a page of tickets, the ids with activity the caller has not seen
+    (read in the same snapshot as the page).
+    """
 
     items: tuple[T, ...]
     next_cursor: str | None
+    unread: frozenset[int] = frozenset()
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -114,3 +114,15 @@ async def test_a_reopening_reply_is_unread_for_the_agent(cast: Cast, harness: Ha
     await harness.talk.post(cast.a.caller, ticket.id, body="broken again",
                             visibility=Visibility.PUBLIC)
     assert await harness.reads.unread_among(cast.agent.caller, [ticket.id]) == {ticket.id}
+
+
+async def test_a_list_page_carries_its_unread_markers_from_the_same_read(
+        cast: Cast, harness: Harness) -> None:
+    harness.tick(60)
+    seen = await harness.ticket(cast.a, "seen")
+    news = await harness.ticket(cast.a, "news")
+    await harness.reads.mark_read(cast.agent.caller, seen.id)
+    page = await harness.desk.list_tickets(cast.agent.caller)
+    assert {t.id for t in page.items} == {seen.id, news.id}
+    assert page.unread == {news.id}
+    assert (await harness.desk.list_tickets(cast.a.caller)).unread == frozenset()

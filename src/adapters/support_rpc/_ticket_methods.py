@@ -56,11 +56,10 @@ def register(reg: MethodRegistry[RequestContext], s: ServerServices) -> None:
             unassigned=p.unassigned, requester_id=p.requester_id, tag=p.tag, text=p.query,
             order=p.order, cursor=p.cursor, limit=p.limit, view=p.view, team_id=p.team_id,
         )
-        unread = await s.reads.markers(ctx.caller, page.items)
         staff = is_staff(ctx.caller)
         return wire.TicketPage(items=[ticket_view(t, staff=staff) for t in page.items],
                                next_cursor=page.next_cursor,
-                               unread=[t.id for t in page.items if t.id in unread])
+                               unread=[t.id for t in page.items if t.id in page.unread])
 
     @reg.method("ticket.update", params=wire.TicketUpdateParams, result=wire.TicketView,
                 tags=["tickets", "writes"],

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from ..identity import CallerIdentity
 from ..ports import Repositories
-from ..reading import NEVER_READ, seen_activity
+from ..reading import NEVER_READ, is_unread, seen_activity
 from ..tickets import Ticket
 
 
@@ -28,3 +29,14 @@ def keep_read(repos: Repositories, who: CallerIdentity, before: Ticket, after: T
     mark = repos.reads.marks(who.user_id, [before.id]).get(before.id, horizon)
     if mark >= seen_activity(before, staff=staff):
         repos.reads.put(who.user_id, after.id, seen_activity(after, staff=staff))
+
+
+def unread_of(repos: Repositories, who: CallerIdentity, tickets: Sequence[Ticket]) -> set[int]:
+    """The ids of ``tickets`` with activity ``who`` has not seen (tickets taken as given)."""
+    if not tickets:
+        return set()
+    horizon = horizon_of(repos, who.user_id)
+    marks = repos.reads.marks(who.user_id, [t.id for t in tickets])
+    staff = who.role.is_staff
+    return {t.id for t in tickets
+            if is_unread(t, marks.get(t.id), staff=staff, horizon=horizon)}

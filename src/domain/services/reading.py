@@ -8,9 +8,9 @@ from ..events import EventKind, NewEvent
 from ..identity import Caller, CallerIdentity
 from ..policy import can_see_ticket, ensure_can_see, require_bound
 from ..ports import Clock, EventPublisher, Repositories, Storage
-from ..reading import NEVER_READ, is_unread, seen_activity
+from ..reading import NEVER_READ, seen_activity
 from ..tickets import Ticket
-from ._reads import horizon_of
+from ._reads import unread_of
 
 MAX_MARKERS = 200
 
@@ -45,12 +45,6 @@ class ReadState:
 
         return await self._storage.read(look)
 
-    async def markers(self, caller: Caller, tickets: Sequence[Ticket]) -> set[int]:
-        """The unread ones among tickets the caller was just given (a list page):
-        only the caller's marks are read, the tickets are taken as they are."""
-        who = require_bound(caller)
-        return await self._storage.read(lambda repos: _unread(repos, who, tickets))
-
     async def _mark(self, caller: Caller, ticket_id: int, *, read: bool) -> bool:
         who = require_bound(caller)
         now = self._clock.now()
@@ -75,8 +69,4 @@ class ReadState:
 
 
 def _unread(repos: Repositories, who: CallerIdentity, tickets: Sequence[Ticket]) -> set[int]:
-    horizon = horizon_of(repos, who.user_id)
-    marks = repos.reads.marks(who.user_id, [t.id for t in tickets])
-    staff = who.role.is_staff
-    return {t.id for t in tickets
-            if is_unread(t, marks.get(t.id), staff=staff, horizon=horizon)}
+    return unread_of(repos, who, tickets)

@@ -27,7 +27,7 @@ from ..tickets import (
     ensure_move,
 )
 from ._publishing import write_and_publish
-from ._reads import keep_read
+from ._reads import keep_read, unread_of
 from ._snapshots import staff_ticket_event, ticket_event
 
 
@@ -135,7 +135,9 @@ class TicketDesk:
                 tag=clean_tag, terms=terms, include_internal=who.role.is_staff,
                 order=chosen, after=after, limit=size,
             )
-            return repos.tickets.query(query)
+            page = repos.tickets.query(query)
+            # The markers in the same snapshot (and the same hop) as the page.
+            return replace(page, unread=frozenset(unread_of(repos, who, page.items)))
 
         return await self._storage.read(run)
 
