@@ -11,8 +11,9 @@ same run. Modules:
 - :mod:`.seed`     — people and devices written straight into the database;
 - :mod:`.httpload` — the lean HTTP/1.1 load generator (worker processes);
 - :mod:`.wsclient` — the lean WebSocket subscribers (worker processes);
-- :mod:`.writes`, :mod:`.scale`, :mod:`.reads`, :mod:`.fanout`, :mod:`.uploads` — the
-  scenarios;
+- :mod:`.writes`, :mod:`.scale`, :mod:`.reads`, :mod:`.fanout`, :mod:`.uploads`,
+  :mod:`.workspace` — the scenarios (the last: a queue's first page with counts, bulk
+  changes; D-17);
 - :mod:`.report`   — the JSON results, BENCHMARKS.md and the chart;
 - :mod:`.run`      — the order of it all.
 """
