@@ -479,3 +479,21 @@ def test_ticket_specific_subscriptions_are_found_by_ticket(hub: EventHub) -> Non
 
     assert hub.stats.candidates == 1000
     assert hub.stats.deliveries == 1000
+
+
+def test_an_event_for_one_user_reaches_only_that_users_subscriptions() -> None:
+    hub = EventHub(Settings(see_all=True))
+    agent_laptop = hub.subscribe(AGENT)
+    agent_phone = hub.subscribe(CallerIdentity(user_id=AGENT.user_id, device_addr="400::c2",
+                                               role=Role.AGENT))
+    only_presence = hub.subscribe(AGENT, kinds=frozenset({EventKind.PRESENCE_CHANGED}))
+    others = [hub.subscribe(who) for who in (ALICE, BOB, ADMIN)]
+    read = Event(seq=None, kind=EventKind.READ_CHANGED, ticket_id=ALICES_TICKET,
+                 requester_id=None, internal=True, occurred_at=AT,
+                 data={"ticket_id": ALICES_TICKET, "unread": False},
+                 recipient_id=AGENT.user_id)
+    hub.publish([read])
+    assert [s.pending for s in (agent_laptop, agent_phone)] == [1, 1]
+    assert only_presence.pending == 0
+    assert [s.pending for s in others] == [0, 0, 0]  # not even the admin
+    assert hub.stats.candidates == 2  # from the per-user index, no scan
