@@ -127,6 +127,7 @@ async def test_customers_never_see_teams_nor_learn_a_team_changed(server: Server
         assert "team_id" not in [h["field"] for h in history]
         for method, params in [("team.list", None), ("queue.counts", None),
                                ("staff.list", None), ("canned.list", None),
+                               ("canned.placeholders", None),
                                ("customer.context", {"ticket_id": ticket["id"]}),
                                ("customer.search", {"query": "a"}), ("tag.suggest", {})]:
             if method == "queue.counts":

@@ -323,6 +323,10 @@ async def _canned_render(h: Harness, w: World, c: Caller) -> object:
     return await h.canned.render(c, w.shared_reply.id, w.ticket.id)
 
 
+async def _canned_placeholders(h: Harness, w: World, c: Caller) -> object:
+    return "customer.name" in h.canned.placeholders(c)
+
+
 async def _staff_directory(h: Harness, w: World, c: Caller) -> object:
     return len(await h.directory.staff(c))
 
@@ -535,6 +539,9 @@ MATRIX: dict[str, tuple[Op, dict[str, Expect], dict[str, Expect]]] = {
     "canned.render": (_canned_render, {
         "a": Forbidden, "b": Forbidden,
         "agent": lambda w: f"Thanks Alice, ticket {w.ticket.id}.", "admin": OK,
+    }, {}),
+    "canned.placeholders": (_canned_placeholders, {
+        "a": Forbidden, "b": Forbidden, "agent": True, "admin": True,
     }, {}),
     "staff.directory": (_staff_directory, {
         "a": Forbidden, "b": Forbidden, "agent": 3, "admin": 3,

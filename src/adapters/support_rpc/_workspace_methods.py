@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from msgspec import UNSET
 
-from ...domain.canned import PLACEHOLDERS
 from ...domain.errors import DomainError
 from ...domain.queues import VIEW_LABELS, QueueView
 from ...domain.services import KEEP, TicketChangeRequest
@@ -219,5 +218,5 @@ def _register_canned(reg: MethodRegistry[RequestContext], s: ServerServices) -> 
                 tags=["canned"], errors=STAFF,
                 summary="The placeholders canned.render fills, and what each stands for")
     async def canned_placeholders(ctx: RequestContext, _p: None) -> list[ws.PlaceholderView]:
-        await s.canned.list_replies(ctx.caller)  # the same rule: staff only
-        return [ws.PlaceholderView(name=k, description=v) for k, v in PLACEHOLDERS.items()]
+        return [ws.PlaceholderView(name=k, description=v)
+                for k, v in s.canned.placeholders(ctx.caller).items()]

@@ -15,13 +15,13 @@ from msgspec import UNSET, Meta, UnsetType, field
 from ...domain.identity import Role, UserStatus
 from ...domain.presence import PresenceState
 from ...domain.queues import QueueView
-from ...domain.tickets import Priority, TicketStatus
-from .wire import Id, Params, TicketView, View
+from ...domain.tickets import MAX_TAGS, Priority, TicketStatus
+from .wire import Id, Params, Tag, TicketView, View
 
 TeamName = Annotated[str, Meta(min_length=1, max_length=60, examples=["Billing"])]
 Members = Annotated[list[Id], Meta(max_length=500, description="user ids of agents and admins")]
-Tag = Annotated[str, Meta(min_length=1, max_length=40, pattern="^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-Tags = Annotated[list[Tag], Meta(max_length=20)]
+# Tags are checked and normalized by the domain, as ticket.update's are (one rule, -32602).
+Tags = Annotated[list[Tag], Meta(max_length=MAX_TAGS, description=f"at most {MAX_TAGS} tags")]
 CannedTitle = Annotated[str, Meta(min_length=1, max_length=80)]
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from ..canned import (
     MAX_CANNED_PER_USER,
+    PLACEHOLDERS,
     CannedReply,
     clean_canned_body,
     clean_canned_title,
@@ -34,6 +35,11 @@ class CannedReplies:
         who = require_staff(caller)
         return await self._storage.read(
             lambda r: r.canned.visible_to(who.user_id, limit=MAX_CANNED_PER_USER))
+
+    def placeholders(self, caller: Caller) -> dict[str, str]:
+        """The placeholders :meth:`render` fills, each with what it stands for (staff only)."""
+        require_staff(caller)
+        return dict(PLACEHOLDERS)
 
     async def create(self, caller: Caller, *, title: str, body: str,
                      shared: bool = False) -> CannedReply:
