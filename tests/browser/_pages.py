@@ -39,9 +39,10 @@ class Device:
         """A locator inside the tab (Playwright's CSS pierces its open shadow root)."""
         return self.page.locator(f"hero-support-tab {selector}".strip())
 
-    def shoot(self, directory: Path, name: str) -> None:
-        """A screenshot of the whole page as ``name.png``."""
-        self.page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+    def shoot(self, directory: Path, name: str, *, full_page: bool = True) -> None:
+        """A screenshot of the whole page as ``name.png`` (or of the viewport only: a
+        ticket's sticky header and composer sit where the screen shows them)."""
+        self.page.screenshot(path=str(directory / f"{name}.png"), full_page=full_page)
 
     def close(self) -> None:
         self.context.close()

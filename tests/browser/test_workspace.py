@@ -105,6 +105,8 @@ def test_a_customer_reply_reopens_a_resolved_ticket_live_in_the_agents_queue(
                                        "status": "resolved"})
     _home(agent, stack.agent.url, "#/?assignee=none")
     expect(_row(agent, subject)).to_have_count(0)  # resolved: in no open queue
+    all_open = agent.tab("button[data-queue=all_open] .queue-count")
+    open_before = int(all_open.inner_text())
 
     customer.page.goto(f"{stack.customer.url}/#/ticket/{PROJECT}/{ticket}")
     expect(customer.tab("h2.ticket-subject")).to_have_text(subject)
@@ -121,11 +123,13 @@ def test_a_customer_reply_reopens_a_resolved_ticket_live_in_the_agents_queue(
     row = _row(agent, subject)
     expect(row).to_have_count(1)  # live, back in the agents' queue
     expect(row).to_have_class(re.compile(r"\bunread\b"))
+    expect(all_open).to_have_text(str(open_before + 1))  # and in its live count
     _open(agent, subject)
     agent.tab("details.history summary").click()
     expect(agent.tab(".timeline")).to_contain_text("reopened by reply")
     expect(agent.tab(".timeline")).to_contain_text(f"{CUSTOMER[1]} changed status from")
-    agent.shoot(shots, "21-agent-history-reopened-by-reply")
+    agent.tab(".timeline").evaluate("e => e.scrollIntoView({block: 'center'})")
+    agent.shoot(shots, "21-agent-history-reopened-by-reply", full_page=False)
 
 
 # -- queues, URLs, unread ------------------------------------------------------------
@@ -251,7 +255,7 @@ def test_canned_replies_are_managed_in_settings_and_inserted_with_slash(
     options = agent.tab(".canned-option")
     expect(options.first).to_contain_text("Order status")
     expect(box).to_have_attribute("aria-expanded", "true")
-    agent.shoot(shots, "25-canned-picker")
+    agent.shoot(shots, "25-canned-picker", full_page=False)
     agent.page.keyboard.press("Enter")
     filled = f"Hello {CUSTOMER[1]}, about #{ticket}: it ships today. {AGENT[1]}"
     expect(box).to_have_value(filled)
@@ -295,7 +299,8 @@ def test_customer_context_history_message_edits_tags_and_subject(
     expect(edited.locator(".body")).to_have_text("We will add it in the next release.")
     edited.locator("button.edited").click()
     expect(edited.locator(".revisions")).to_contain_text("next relase")
-    agent.shoot(shots, "26-agent-context-revisions")
+    edited.evaluate("e => e.scrollIntoView({block: 'center'})")
+    agent.shoot(shots, "26-agent-context-revisions", full_page=False)
 
     # Tags with suggestions from the project's tags, and the subject, on Apply.
     tags = agent.tab("input[data-key=tags]")
