@@ -19,12 +19,14 @@ from hero_assistance.adapters.sqlite import (
     StorageClosed,
     StorageError,
 )
-from hero_assistance.adapters.sqlite._migrations import bundled
+from hero_assistance.adapters.sqlite._connection import open_connection
+from hero_assistance.adapters.sqlite._migrations import bundled, migrate
 from hero_assistance.domain.errors import Conflict
 from hero_assistance.domain.identity import DeviceBinding
 from hero_assistance.domain.listing import TicketQuery
 from hero_assistance.domain.ports import Repositories
 from hero_assistance.domain.project import ProjectSettings
+from hero_assistance.domain.tickets import TicketStatus
 
 from ._sqlite_support import PROJECT, at, message, open_ticket, ticket, ticket_ids, user
 
@@ -76,6 +78,43 @@ async def test_reopening_keeps_data_and_ignores_the_new_default_project(db_path:
     assert tickets == [1]
     assert person == user(7)
     assert _pragma(db_path, "user_version") == len(bundled())
+
+
+async def test_a_version_1_file_with_tickets_upgrades_to_the_workspace(db_path: Path) -> None:
+    """A project from before the workspace keeps its tickets, and its queue counts, tag
+    suggestions and staff activity start from them (not from zero)."""
+    t0 = 1_735_689_600_000_000
+    conn = open_connection(db_path, synchronous="FULL", read_only=False)  # with search_fold
+    try:
+        migrate(conn, bundled()[:1])
+        with conn:
+            conn.executemany(
+                "INSERT INTO tickets (id, subject, body, status, priority, tags, requester_id,"
+                " assignee_id, created_at, updated_at) VALUES (?, ?, '', ?, 'normal', ?, 10, ?,"
+                " ?, ?)",
+                [(1, "Printer", "new", '["printer", "network"]', None, t0, t0 + 1),
+                 (2, "Toner", "open", '["printer"]', 20, t0, t0 + 2),
+                 (3, "Solved", "resolved", "[]", 20, t0, t0 + 3)])
+            conn.execute(  # an internal note, after the ticket's last public change
+                "INSERT INTO messages (id, ticket_id, parent_id, author_id, body, visibility,"
+                " attachments, created_at) VALUES (1, 1, NULL, 20, 'note', 'internal', '[]',"
+                " ?)", (t0 + 50,))
+    finally:
+        conn.close()
+
+    async with await SqliteStorage.open(db_path, PROJECT) as store:
+        tally, tags = await store.read(lambda r: (r.tickets.tally(), r.tickets.tags("", limit=10)))
+
+    assert sorted((row.status, row.assignee_id, row.team_id, row.count) for row in tally) == [
+        (TicketStatus.NEW, None, None, 1), (TicketStatus.OPEN, 20, None, 1),
+        (TicketStatus.RESOLVED, 20, None, 1)]
+    assert tags == [("printer", 2), ("network", 1)]
+    conn = sqlite3.connect(db_path)
+    try:
+        activity = conn.execute("SELECT id, activity_at FROM tickets ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    assert activity == [(1, t0 + 50), (2, t0 + 2), (3, t0 + 3)]
 
 
 async def test_a_file_from_a_newer_program_is_refused(db_path: Path) -> None:
