@@ -29,6 +29,10 @@ pytestmark = pytest.mark.anyio
 DOMAIN_CAPPED = {
     "message.edit.body: string", "message.post.body: string", "ticket.create.body: string",
     "ticket.create.tags[]: string", "ticket.update.tags[]: string", "ticket.list.tag: string",
+    # The workspace's (issue 14): a canned reply's text is a message body (64 KiB, -32007);
+    # bulk tags follow ticket.update's rule (-32602 naming the tag).
+    "canned.create.body: string", "canned.update.body: string",
+    "ticket.bulk_update.add_tags[]: string", "ticket.bulk_update.remove_tags[]: string",
 }
 # The client service's own: base64 image data (capped at 10 MiB decoded by the server).
 CLIENT_ONLY = {"attachment.upload.data_base64: string"}
