@@ -47,8 +47,13 @@ class SlidingWindow:
         """The number of keys with events still in (or just leaving) the window."""
         return len(self._events)
 
-    def hit(self, key: Hashable, now: datetime) -> None:
-        """Record one event for ``key`` or raise ``RateLimited`` without recording it."""
+    def hit(self, key: Hashable, now: datetime, weight: int = 1) -> None:
+        """Record ``weight`` events for ``key`` or raise ``RateLimited`` recording none.
+
+        A weight above the limit counts as the whole limit: one such call fits an empty
+        window, so a bulk change of 100 tickets works (alone) under a limit of 20.
+        """
+        weight = max(1, min(weight, self._limit.count))
         horizon = now - self._limit.window
         self._forget_idle(horizon)
         events = self._events.get(key)
@@ -56,10 +61,12 @@ class SlidingWindow:
             events = self._events[key] = deque()
         while events and events[0] <= horizon:
             events.popleft()
-        if len(events) >= self._limit.count:
-            retry_after = (events[0] + self._limit.window - now).total_seconds()
+        if len(events) + weight > self._limit.count:
+            # Room for ``weight`` once the oldest events that are too many have left.
+            freed = events[len(events) + weight - self._limit.count - 1]
+            retry_after = (freed + self._limit.window - now).total_seconds()
             raise RateLimited(self._what, retry_after)
-        events.append(now)
+        events.extend([now] * weight)
         self._events.move_to_end(key)
 
     def _forget_idle(self, horizon: datetime) -> None:

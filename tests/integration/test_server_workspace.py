@@ -11,8 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from .server_harness import Person, ServerProcess, rpc_clients, rpc_socket, start_server
@@ -164,6 +166,49 @@ async def test_a_bulk_change_answers_per_ticket(server: ServerProcess, crew: Cre
         assert too_many.code == INVALID_PARAMS
         suggestions = await agent.call("tag.suggest", {"prefix": "bulk"})
         assert {"tag": "bulk-test", "count": 3} in suggestions
+
+
+FLOOD_LIMIT = 30  # writes per device and minute on the flood test's server
+RATE_LIMITED = -32006
+
+
+async def test_a_flood_of_bulk_changes_is_bounded_by_the_tickets_it_changes(
+        tmp_path: Path) -> None:
+    # A bulk change of n tickets spends n of the device's writes, so bulk changes (or a
+    # batch of them) change no more tickets per minute than single updates could.
+    limited = start_server(tmp_path, name="Flood project", write_limit_per_minute=FLOOD_LIMIT)
+    try:
+        customer = limited.person("customer", "127.0.14.21")
+        limited.person("agent", "127.0.14.22")
+        async with rpc_clients(limited, "127.0.14.21", "127.0.14.22") as (client, agent):
+            ids = [(await client.call("ticket.create", {"subject": f"Flood {i}"}))["id"]
+                   for i in range(20)]
+            first = await agent.call("ticket.bulk_update",
+                                     {"ticket_ids": ids, "priority": "high"})
+            assert all(r["ok"] for r in first["results"])  # 20 of the 30
+            refused = await agent.error("ticket.bulk_update",
+                                        {"ticket_ids": ids, "priority": "low"})
+            assert refused.code == RATE_LIMITED
+            assert 0 < refused.data["retry_after"] <= 60
+            batch = [{"jsonrpc": "2.0", "id": n, "method": "ticket.bulk_update",
+                      "params": {"ticket_ids": ids[:10], "status": "pending"}}
+                     for n in range(40)]
+            answers = (await agent.post(msgspec.json.encode(batch))).json()
+            # The first ten-ticket change fits the ten writes left; the rest are refused.
+            assert [a.get("error", {}).get("code") for a in answers] == (
+                [None] + [RATE_LIMITED] * 39)
+            seen = [await client.call("ticket.get", {"ticket_id": i}) for i in ids]
+            # Nothing of a refused change was applied: still high, ten pending.
+            assert {t["priority"] for t in seen} == {"high"}
+            assert [t["status"] for t in seen] == ["pending"] * 10 + ["new"] * 10
+            # The window is full now: even a single change waits.
+            single = await agent.error("ticket.update", {"ticket_id": ids[0],
+                                                         "priority": "low"})
+            assert single.code == RATE_LIMITED
+        del customer
+    finally:
+        code = limited.stop()
+    assert code == 0, f"the server did not stop cleanly ({code}):\n{limited.log()}"
 
 
 async def test_canned_replies_fill_placeholders_for_the_ticket(server: ServerProcess,

@@ -93,11 +93,11 @@ def server_document(harness: Harness) -> dict[str, Any]:
         teams=harness.teams, reads=harness.reads, queues=harness.queues,
         canned=harness.canned, directory=harness.directory)
 
-    def allow(_ctx: RequestContext, _spec: MethodSpec) -> None:
+    def allow(_ctx: RequestContext, _spec: MethodSpec, *_weight: int) -> None:
         return None
 
     registry = build_server_registry(services, ServerInfo(version="1", overlay="loopback"),
-                                     authorize=allow)
+                                     authorize=allow, meter=allow)
     return registry.openrpc_document()
 
 

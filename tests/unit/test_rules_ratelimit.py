@@ -140,3 +140,27 @@ def test_a_limit_allows_at_least_one_event_in_a_real_window() -> None:
         Limit(0, timedelta(minutes=1))
     with pytest.raises(ValueError, match="longer than zero"):
         Limit(1, timedelta(0))
+
+
+def test_a_weighted_hit_counts_as_that_many_and_all_or_nothing() -> None:
+    # A bulk change of n tickets uses the budget of n single changes (issue 14).
+    window = SlidingWindow(Limit(10, timedelta(minutes=1)), "changes")
+    window.hit("k", at(0), 4)
+    window.hit("k", at(10), 5)
+    with pytest.raises(RateLimited) as refused:
+        window.hit("k", at(20), 2)
+    # Room for two once the first four (t=0) have left: at t=60, forty seconds away.
+    assert refused.value.retry_after == pytest.approx(40)
+    window.hit("k", at(20))  # the refused hit took nothing: one still fits
+    with pytest.raises(RateLimited):
+        window.hit("k", at(21))
+    window.hit("k", at(60), 4)
+
+
+def test_a_weight_above_the_limit_takes_the_whole_window_once() -> None:
+    window = SlidingWindow(Limit(5, timedelta(minutes=1)), "changes")
+    window.hit("k", at(0), 100)  # possible alone, never with anything else
+    with pytest.raises(RateLimited) as refused:
+        window.hit("k", at(1))
+    assert refused.value.retry_after == pytest.approx(59)
+    window.hit("k", at(60), 100)

@@ -34,5 +34,17 @@ class MethodGate:
         # line, should one ever be registered where a device could reach it.
         if OPERATOR_TAG in spec.tags and who != OperatorBoundary.OPERATOR:
             raise Forbidden(f"{spec.name} works only on the server's admin socket")
-        if WRITE_TAG in spec.tags:
+        if WRITE_TAG in spec.tags and spec.weight is None:
             self._writes.hit(who.device_addr, self._clock.now())
+
+    def meter(self, ctx: RequestContext, spec: MethodSpec, weight: int) -> None:
+        """Count a write that stands for ``weight`` changes (a bulk change), all or none.
+
+        Counted here, once its params are read, instead of in :meth:`__call__`: a bulk
+        change of 100 tickets uses the budget of 100 single changes, so a flood of them
+        (or a batch of them) is bounded like a flood of ``ticket.update`` (issue 14), and
+        a refused one spends nothing.
+        """
+        if WRITE_TAG in spec.tags:
+            who: CallerIdentity = require_bound(ctx.caller)
+            self._writes.hit(who.device_addr, self._clock.now(), weight)

@@ -54,6 +54,8 @@ class MethodSpec:
     ``params`` is the msgspec Struct the params decode into (``None``: no params);
     ``result`` any type msgspec can encode and describe. ``public`` is read by the
     registry's ``authorize`` hook only (e.g. "callable by an unbound device").
+    ``weight`` says how many calls one request stands for, from its decoded params (a
+    bulk change of 40 tickets: 40); the registry hands it to its ``meter`` hook.
     """
 
     name: str
@@ -65,6 +67,7 @@ class MethodSpec:
     errors: Sequence[ErrorCode] = ()
     tags: Sequence[str] = ()
     public: bool = False
+    weight: Callable[[Any], int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,9 @@ class MethodRegistry(Generic[Ctx]):
     Transport-agnostic: :meth:`handle` takes request bytes and returns response bytes
     (``None`` when there is nothing to send back). ``authorize(ctx, spec)`` runs before
     a method's params are decoded and refuses a call by raising a domain error (or a
-    :class:`JsonRpcError`). ``rpc.discover`` is registered automatically.
+    :class:`JsonRpcError`). ``meter(ctx, spec, weight)`` runs after decoding for the
+    methods with a ``weight`` and may refuse the same way (a rate limit that counts a
+    bulk change as the changes it makes). ``rpc.discover`` is registered automatically.
     """
 
     def __init__(
@@ -89,6 +94,7 @@ class MethodRegistry(Generic[Ctx]):
         version: str,
         description: str = "",
         authorize: Callable[[Ctx, MethodSpec], None] | None = None,
+        meter: Callable[[Ctx, MethodSpec, int], None] | None = None,
         max_batch: int = 50,
         extensions: Mapping[str, Any] | None = None,
     ) -> None:
@@ -98,6 +104,7 @@ class MethodRegistry(Generic[Ctx]):
         self._version = version
         self._description = description
         self._authorize = authorize
+        self._meter = meter
         self._max_batch = max_batch
         self._extensions = dict(extensions or {})
         self._routes: dict[str, _Route] = {}
@@ -126,6 +133,7 @@ class MethodRegistry(Generic[Ctx]):
         errors: Sequence[ErrorCode] = (),
         tags: Sequence[str] = (),
         public: bool = False,
+        weight: Callable[[Any], int] | None = None,
     ) -> Callable[[H], H]:
         """Decorator form of :meth:`add`: registers ``async def handler(ctx, params)``."""
 
@@ -133,6 +141,7 @@ class MethodRegistry(Generic[Ctx]):
             self.add(MethodSpec(
                 name=name, handler=handler, params=params, result=result, summary=summary,
                 description=description, errors=tuple(errors), tags=tuple(tags), public=public,
+                weight=weight,
             ))
             return handler
 
@@ -200,6 +209,8 @@ class MethodRegistry(Generic[Ctx]):
                 if self._authorize is not None:
                     self._authorize(ctx, route.spec)
                 params = route.decode_params(request.params)
+                if self._meter is not None and route.spec.weight is not None:
+                    self._meter(ctx, route.spec, route.spec.weight(params))
                 result = await route.spec.handler(ctx, params)
                 if request.id is UNSET:
                     return None

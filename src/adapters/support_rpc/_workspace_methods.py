@@ -78,9 +78,11 @@ def _register_queues(reg: MethodRegistry[RequestContext], s: ServerServices) -> 
 
     @reg.method("ticket.bulk_update", params=ws.BulkUpdateParams, result=ws.BulkResult,
                 tags=["tickets", "writes"], errors=[*BOUND, RATE_LIMITED],
+                weight=lambda p: len(set(p.ticket_ids)),
                 summary="The same change on up to 100 tickets, a result per ticket",
                 description="One transaction; each ticket is checked by policy on its own, "
                 "so a refused one carries its JSON-RPC error and the others are changed. "
+                "Counts as one change per ticket against the device's write limit. "
                 "add_tags/remove_tags edit each ticket's tags; null assignee_id/team_id "
                 "unassign / leave the team.")
     async def bulk_update(ctx: RequestContext, p: ws.BulkUpdateParams) -> ws.BulkResult:

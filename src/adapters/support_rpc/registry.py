@@ -29,10 +29,11 @@ _ABOUT = ("Support tickets, threaded messages, attachments, presence and live ev
 def build_server_registry(
     services: ServerServices, info: ServerInfo, *,
     authorize: Callable[[RequestContext, MethodSpec], None],
+    meter: Callable[[RequestContext, MethodSpec, int], None],
 ) -> MethodRegistry[RequestContext]:
     """The overlay listener's registry: every server method bound to ``services``."""
     reg: MethodRegistry[RequestContext] = MethodRegistry(
-        title=TITLE, version=info.version, authorize=authorize,
+        title=TITLE, version=info.version, authorize=authorize, meter=meter,
         description=_ABOUT + "The caller is the device whose overlay address opened the "
         "connection; unbound devices may call only rpc.discover, project.info and auth.*.",
     )
@@ -43,10 +44,11 @@ def build_server_registry(
 def build_admin_registry(
     services: ServerServices, info: ServerInfo, *,
     authorize: Callable[[RequestContext, MethodSpec], None],
+    meter: Callable[[RequestContext, MethodSpec, int], None],
 ) -> MethodRegistry[RequestContext]:
     """The admin socket's registry: the same methods, for the operator to add its own to."""
     reg: MethodRegistry[RequestContext] = MethodRegistry(
-        title=ADMIN_TITLE, version=info.version, authorize=authorize,
+        title=ADMIN_TITLE, version=info.version, authorize=authorize, meter=meter,
         description=_ABOUT + "This is the admin socket (a 0600 Unix socket in the data "
         "directory): every caller is the operator, an admin that belongs to no user, and "
         "the operator's own methods (admin.*) are served here and nowhere else.",

@@ -117,8 +117,9 @@ class ServerContainer(containers.DeclarativeContainer):
     # One registry per listener, so each rpc.discover lists what its callers can call;
     # the runtime adds the operator's methods to the admin socket's registry only (D-14).
     overlay_registry = providers.Singleton(build_server_registry, services, info,
-                                           authorize=gate)
-    admin_registry = providers.Singleton(build_admin_registry, services, info, authorize=gate)
+                                           authorize=gate, meter=gate.provided.meter)
+    admin_registry = providers.Singleton(build_admin_registry, services, info, authorize=gate,
+                                         meter=gate.provided.meter)
 
     overlay_app = providers.Singleton(
         build_app, registry=overlay_registry,
