@@ -110,7 +110,27 @@ def test_queues_unread_teams_and_canned(desk: Desk) -> None:
     teams = agent.run("teams").stdout
     assert "Billing" in teams
     assert "Agnes Agent" in teams
-    (canned,) = agent.json("canned")
+    (canned,) = [c for c in agent.json("canned") if c["title"] == "Greeting"]
     filled = agent.run("canned", str(canned["id"]), "--ticket", str(ticket)).stdout
     assert filled.strip() == f"Hello Carl Customer, this is Agnes Agent on #{ticket}."
     assert "--ticket" in agent.run("canned", str(canned["id"]), expect=2).stderr
+
+
+def test_hostile_team_names_and_canned_text_cannot_drive_the_terminal(desk: Desk) -> None:
+    # Staff may name a team or write a canned reply with anything but control characters
+    # in a name (the domain refuses those); the command line shows the rest escaped.
+    desk.server.admin_call("team.create", {"name": "\u202egnilliB <b>x</b>"})
+    saved = desk.server.admin_call("canned.create", {
+        "title": "Clear \u202e screen", "shared": True,
+        "body": "\x1b[2J\x1b]0;owned\x07 hi {{customer.name}}"})
+    ticket = desk.file("Hostile text")
+    agent = desk.agent
+    teams = agent.run("teams").stdout
+    assert "\\u202egnilliB <b>x</b>" in teams
+    listed = agent.run("canned").stdout
+    assert "Clear \\u202e screen" in listed
+    assert "\\x1b[2J" in listed
+    filled = agent.run("canned", str(saved["id"]), "--ticket", str(ticket)).stdout
+    assert "\\x1b[2J\\x1b]0;owned\\x07 hi Carl Customer" in filled
+    for shown in (teams, listed, filled):
+        assert not {"\x1b", "\x07", "\u202e"} & set(shown)

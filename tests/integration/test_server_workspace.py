@@ -140,6 +140,30 @@ async def test_customers_never_see_teams_nor_learn_a_team_changed(server: Server
             assert error.code == FORBIDDEN, method
         refused = await customer.error("ticket.list", {"view": "team", "team_id": team["id"]})
         assert refused.code == FORBIDDEN
+        # Nor do they manage (or learn of, through a telling error) teams or canned replies.
+        shared = await agent.call("canned.create", {"title": unique("Hi"), "body": "hi",
+                                                    "shared": True})
+        for method, params in [
+                ("ticket.list", {"team_id": team["id"]}),
+                ("team.create", {"name": unique("Mine")}),
+                ("team.update", {"team_id": team["id"], "name": unique("Renamed")}),
+                ("team.delete", {"team_id": team["id"]}),
+                ("canned.create", {"title": "x", "body": "y"}),
+                ("canned.update", {"canned_id": shared["id"], "body": "changed"}),
+                ("canned.delete", {"canned_id": shared["id"]}),
+                ("canned.render", {"canned_id": shared["id"], "ticket_id": ticket["id"]}),
+                ("canned.render", {"canned_id": 987654, "ticket_id": ticket["id"]})]:
+            error = await customer.error(method, params)
+            assert error.code == FORBIDDEN, method
+        bulk = await customer.call("ticket.bulk_update", {"ticket_ids": [ticket["id"]],
+                                                          "team_id": None})
+        assert bulk["results"][0]["error"]["code"] == FORBIDDEN
+        assert "team_id" not in str(bulk)
+        still = await agent.call("canned.render", {"canned_id": shared["id"],
+                                                   "ticket_id": ticket["id"]})
+        assert still == {"text": "hi"}
+        assert (await agent.call("ticket.get", {"ticket_id": ticket["id"]}))["team_id"] == (
+            team["id"])
 
 
 async def test_a_bulk_change_answers_per_ticket(server: ServerProcess, crew: Crew) -> None:

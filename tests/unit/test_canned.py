@@ -7,7 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hero_assistance.domain.canned import PLACEHOLDERS, fill, placeholders_in
-from hero_assistance.domain.errors import Forbidden, InvalidInput, NotFound
+from hero_assistance.domain.errors import Forbidden, InvalidInput, NotFound, TooLarge
+from hero_assistance.domain.identity import Role
+from hero_assistance.domain.tickets import MAX_BODY_LENGTH
 
 from .conftest import Cast, Harness
 
@@ -110,3 +112,59 @@ def test_filling_is_one_pass_so_values_are_never_expanded(
 def test_text_without_placeholders_is_left_alone(text: str) -> None:
     if not placeholders_in(text):
         assert fill(text, {"customer.name": "X"}) == text
+
+
+HOSTILE_BODY = ('<script>window.__owned=1</script> [x](javascript:alert(1)) '
+                '<img src=x onerror=alert(2)> {{agent.name}} \u202egnp.exe \u200b')
+
+
+async def test_hostile_titles_and_bodies_are_kept_as_text_or_refused(cast: Cast,
+                                                                    harness: Harness) -> None:
+    # The tab and the CLI render them as text (browser and terminal tests); the domain
+    # keeps markup verbatim, refuses what no title should hold, and caps the size.
+    agent = cast.agent.caller
+    saved = await harness.canned.create(agent, title='<img src=x onerror="alert(1)">',
+                                        body=HOSTILE_BODY, shared=True)
+    assert (saved.title, saved.body) == ('<img src=x onerror="alert(1)">', HOSTILE_BODY.strip())
+    assert (await harness.canned.create(agent, title=" a\n\tb ", body="x")).title == "a b"
+    for title in ("bell\x07", "esc\x1b[2J", "del\x7f", "nul\x00", "", "\n\t "):
+        with pytest.raises(InvalidInput) as refused:
+            await harness.canned.create(agent, title=title, body="x")
+        assert refused.value.field == "title", repr(title)
+    with pytest.raises(InvalidInput) as nul:
+        await harness.canned.create(agent, title="nul", body="a\x00b")
+    assert nul.value.field == "body"
+    with pytest.raises(TooLarge) as big:
+        await harness.canned.create(agent, title="big", body="é" * (MAX_BODY_LENGTH // 2 + 1))
+    assert big.value.field == "body"
+    with pytest.raises(TooLarge):
+        await harness.canned.update(agent, saved.id, body="x" * (MAX_BODY_LENGTH + 1))
+    with pytest.raises(InvalidInput):
+        await harness.canned.update(agent, saved.id, title="x" * 81)
+    unchanged = (await harness.canned.list_replies(agent))[0]
+    assert unchanged.body == HOSTILE_BODY.strip()  # a refused edit changed nothing
+
+
+async def test_hostile_people_are_filled_in_as_they_are_never_expanded(
+        cast: Cast, harness: Harness) -> None:
+    h = harness
+    await h.accounts.update_user(cast.admin.caller, cast.a.id,
+                                 display_name="{{agent.name}} <b onmouseover=x>")
+    ticket = await h.ticket(cast.a, "{{customer.email}} <script>")
+    reply = await h.canned.create(cast.agent.caller, title="t",
+                                  body="Hi {{customer.name}}, re: {{ticket.subject}}")
+    text = await h.canned.render(cast.agent.caller, reply.id, ticket.id)
+    assert text == "Hi {{agent.name}} <b onmouseover=x>, re: {{customer.email}} <script>"
+
+
+async def test_a_reply_that_would_fill_past_a_message_is_refused_on_insert(
+        cast: Cast, harness: Harness) -> None:
+    h = harness
+    long_mail = await h.enroll(Role.CUSTOMER, email=("x" * 60) + "@" + ("y" * 60) + ".example")
+    customer = await h.bind(long_mail.email)
+    ticket = await h.desk.create(customer, subject="Long address")
+    template = "{{customer.email}}" * (MAX_BODY_LENGTH // len("{{customer.email}}"))
+    reply = await h.canned.create(cast.agent.caller, title="many", body=template)
+    with pytest.raises(TooLarge) as refused:
+        await h.canned.render(cast.agent.caller, reply.id, ticket.id)
+    assert refused.value.field == "text"

@@ -127,3 +127,26 @@ async def test_deleting_a_team_leaves_its_tickets_without_one(cast: Cast,
     assert await harness.teams.list_teams(cast.agent.caller) == []
     with pytest.raises(NotFound):
         await harness.teams.delete(cast.admin.caller, team.id)
+
+
+async def test_hostile_team_names_are_kept_as_text_or_refused(cast: Cast,
+                                                             harness: Harness) -> None:
+    # Markup is text to the tab and the CLI (browser and terminal tests); what no name
+    # should hold is refused with the field, and nothing is half-made.
+    admin = cast.admin.caller
+    markup = await harness.teams.create(admin, name='<img src=x onerror="alert(1)">')
+    assert markup.name == '<img src=x onerror="alert(1)">'
+    assert (await harness.teams.create(admin, name="  Bill\n\ting  ")).name == "Bill ing"
+    for name in ("esc\x1b[2J", "bell\x07", "nul\x00", "del\x7f", "x" * 61, "\u2028 \n"):
+        with pytest.raises(InvalidInput) as refused:
+            await harness.teams.create(admin, name=name)
+        assert refused.value.field == "name", repr(name)
+        with pytest.raises(InvalidInput):
+            await harness.teams.update(admin, markup.id, name=name)
+    assert sorted(t.name for t in await harness.teams.list_teams(admin)) == [
+        '<img src=x onerror="alert(1)">', "Bill ing"]
+    with pytest.raises(InvalidInput) as members:
+        await harness.teams.create(admin, name="Many", members=list(range(1, 502)))
+    assert members.value.field == "members"
+    with pytest.raises(InvalidInput):
+        await harness.teams.create(admin, name="Negative", members=[-1])

@@ -15,6 +15,7 @@ from ..jsonrpc import (
     INTERNAL_ERROR,
     NOT_FOUND,
     RATE_LIMITED,
+    TOO_LARGE,
     JsonRpcError,
     MethodRegistry,
     from_domain_error,
@@ -182,7 +183,7 @@ def _register_canned(reg: MethodRegistry[RequestContext], s: ServerServices) -> 
         return [canned_view(c) for c in await s.canned.list_replies(ctx.caller)]
 
     @reg.method("canned.create", params=ws.CannedCreateParams, result=ws.CannedReplyView,
-                tags=["canned", "writes"], errors=[*STAFF, CONFLICT],
+                tags=["canned", "writes"], errors=[*STAFF, CONFLICT, TOO_LARGE],
                 summary="Save a canned reply, personal or shared (staff)")
     async def canned_create(ctx: RequestContext, p: ws.CannedCreateParams
                             ) -> ws.CannedReplyView:
@@ -190,7 +191,7 @@ def _register_canned(reg: MethodRegistry[RequestContext], s: ServerServices) -> 
         return canned_view(reply)
 
     @reg.method("canned.update", params=ws.CannedUpdateParams, result=ws.CannedReplyView,
-                tags=["canned", "writes"], errors=[*STAFF, NOT_FOUND],
+                tags=["canned", "writes"], errors=[*STAFF, NOT_FOUND, TOO_LARGE],
                 summary="Edit a shared canned reply or one of yours",
                 description="Sharing or un-sharing is for the reply's author (or an admin).")
     async def canned_update(ctx: RequestContext, p: ws.CannedUpdateParams
@@ -208,7 +209,7 @@ def _register_canned(reg: MethodRegistry[RequestContext], s: ServerServices) -> 
         return True
 
     @reg.method("canned.render", params=ws.CannedRenderParams, result=ws.RenderedReply,
-                tags=["canned"], errors=[*STAFF, NOT_FOUND],
+                tags=["canned"], errors=[*STAFF, NOT_FOUND, TOO_LARGE],
                 summary="A canned reply with its placeholders filled for a ticket",
                 description="Unknown placeholders stay as typed. See canned.placeholders.")
     async def canned_render(ctx: RequestContext, p: ws.CannedRenderParams

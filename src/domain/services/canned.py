@@ -12,7 +12,7 @@ from ..canned import (
     clean_canned_title,
     fill,
 )
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NotFound, TooLarge
 from ..identity import Caller, CallerIdentity
 from ..policy import (
     ensure_can_see,
@@ -21,6 +21,7 @@ from ..policy import (
     require_staff,
 )
 from ..ports import Clock, Repositories, Storage
+from ..tickets import MAX_BODY_LENGTH
 
 
 class CannedReplies:
@@ -119,7 +120,13 @@ class CannedReplies:
                 "customer.email": requester.email if requester else "",
                 "agent.name": agent.display_name if agent else "",
             }
-            return fill(reply.body, values)
+            text = fill(reply.body, values)
+            # A template of 64 KiB full of {{customer.email}} would fill to far more than
+            # a message may hold: say so here, not when the agent sends it.
+            if len(text.encode("utf-8")) > MAX_BODY_LENGTH:
+                raise TooLarge("text", "filled for this ticket, the reply is over "
+                               f"{MAX_BODY_LENGTH // 1024} KiB")
+            return text
 
         return await self._storage.read(look)
 
