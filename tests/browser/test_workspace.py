@@ -511,3 +511,60 @@ def test_markdown_links_lists_and_quotes_render_safely_with_a_hint_and_a_preview
     expect(body.locator("ol li")).to_have_count(2)
     expect(body.locator("a[href='https://example.com/docs']")).to_have_text("the docs")
     assert body.locator("a[href^=javascript]").count() == 0
+
+
+# -- hostile text in the workspace's own data ---------------------------------------
+
+HOSTILE_TEAM = '<img src=x onerror="window.__owned=11">Night shift'
+HOSTILE_TITLE = '<img src=x onerror="window.__owned=12">Refund done'
+HOSTILE_CANNED = ("<script>window.__owned=13</script> [click](javascript:window.__owned=14) "
+                  "Hi {{customer.name}}, done.")
+
+
+def test_hostile_team_names_and_canned_replies_stay_text_everywhere(
+        stack: Stack, customer: Device, agent: Device) -> None:
+    adam = _user_id(stack.agent)
+    team = stack.server.admin_call("team.create", {"name": HOSTILE_TEAM, "members": [adam]})
+    stack.agent.call("canned.create", {"project": PROJECT, "title": HOSTILE_TITLE,
+                                       "body": HOSTILE_CANNED, "shared": True})
+    subject = "Hostile text: refund please"
+    ticket = _file(stack, subject)
+    _home(agent, stack.agent.url)
+    chip = agent.tab(f"button.queue[data-queue='team:{PROJECT}:{team['id']}']")
+    expect(chip).to_contain_text(HOSTILE_TEAM)
+    _open(agent, subject)
+    agent.tab("select[data-key=team]").select_option(label=HOSTILE_TEAM)
+    agent.tab("button[data-key=apply]").click()
+    expect(agent.tab(".ticket-meta .badge.team")).to_have_text(HOSTILE_TEAM)
+    box = agent.tab(".composer textarea")
+    box.click()
+    agent.page.keyboard.type("/refund")
+    option = agent.tab(".canned-option").filter(has_text="Refund done")
+    expect(option).to_contain_text(HOSTILE_TITLE)
+    agent.page.keyboard.press("Enter")
+    filled = HOSTILE_CANNED.replace("{{customer.name}}", CUSTOMER[1])
+    expect(box).to_have_value(filled)
+    agent.tab(".composer button[type=submit]").click()
+    sent = agent.tab("article.message").filter(has_text="done.").last
+    expect(sent.locator(".body")).to_contain_text("<script>window.__owned=13</script>")
+    assert sent.locator("a").count() == 0  # javascript: stays text
+    _home(agent, stack.agent.url)
+    _row(agent, subject).locator("input.pick").click()  # the bulk bar's choices
+    bulk_team = agent.tab("select[aria-label='Set team']")
+    expect(bulk_team.locator("option").filter(has_text="Night shift")).to_have_text(
+        HOSTILE_TEAM)
+    agent.tab("button").filter(has_text="Clear selection").click()
+    _home(agent, stack.agent.url, "#/settings")
+    expect(agent.tab("ul.canned-manage")).to_be_visible()
+    titles = agent.tab("ul.canned-manage input[type=text]").evaluate_all(
+        "inputs => inputs.map(i => i.value)")
+    assert HOSTILE_TITLE in titles
+    assert agent.tab("ul.canned-manage textarea").evaluate_all(
+        "boxes => boxes.map(b => b.value)").count(HOSTILE_CANNED) == 1
+    customer.page.goto(f"{stack.customer.url}/#/ticket/{PROJECT}/{ticket}")
+    reply = customer.tab("article.message").filter(has_text="done.")
+    expect(reply.locator(".body")).to_contain_text("<script>window.__owned=13</script>")
+    assert "Night shift" not in customer.tab(".ticket").inner_text()
+    for device in (agent, customer):
+        assert device.page.locator("img[src=x]").count() == 0
+        assert device.page.evaluate("window.__owned") is None
