@@ -37,6 +37,7 @@ from hero_assistance.domain.tickets import Priority, Ticket, TicketStatus
 
 from .conftest import Cast, Harness, Person
 from .images import jpeg_image, png_image
+from .test_client_service import server_document
 
 pytestmark = pytest.mark.anyio
 
@@ -229,6 +230,12 @@ async def _mail_retry(h: Harness, w: World, c: Caller) -> object:
 
 async def _sign_in_requests(h: Harness, w: World, c: Caller) -> object:
     return len(await h.devices.recent_requests(c)) > 0
+
+
+async def _people_names(h: Harness, w: World, c: Caller) -> object:
+    # The names shown on tickets: another customer's only where tickets are shared.
+    found = await h.accounts.people(c, [w.cast.a.id, w.cast.b.id, w.cast.agent.id])
+    return sorted(u.display_name for u in found)
 
 
 async def _history_shows_team(h: Harness, w: World, c: Caller) -> object:
@@ -461,6 +468,10 @@ MATRIX: dict[str, tuple[Op, dict[str, Expect], dict[str, Expect]]] = {
         "a": lambda w: [w.cast.a.addr], "b": NotFound, "agent": NotFound,
         "admin": lambda w: [w.cast.a.addr],
     }, {}),
+    "user.people": (_people_names, {
+        "a": ["Agnes", "Alice"], "b": ["Agnes", "Bob"], "agent": ["Agnes", "Alice", "Bob"],
+        "admin": ["Agnes", "Alice", "Bob"],
+    }, {"a": ["Agnes", "Alice", "Bob"], "b": ["Agnes", "Alice", "Bob"]}),
     # -- the agent's workspace (issue 14) --------------------------------------------
     "ticket.history_shows_team": (_history_shows_team, {
         "a": False, "b": NotFound, "agent": True, "admin": True,
@@ -619,3 +630,63 @@ async def test_not_found_for_a_hidden_ticket_reads_like_a_missing_one(
         await harness.desk.get(b, missing)
     assert for_hidden.value.message == for_missing.value.message.replace(
         str(missing), str(hidden))
+
+
+# Every method the server publishes, with the matrix rows that try it. A new method
+# without a row fails here: add its rows (every role) before it ships.
+METHOD_ROWS: dict[str, tuple[str, ...]] = {
+    "ticket.get": ("ticket.get",),
+    "ticket.list": ("ticket.list", "ticket.search_note_words", "queue.team_view",
+                    "queue.all_open_view"),
+    "ticket.history": ("ticket.history", "ticket.history_shows_team"),
+    "ticket.create": ("ticket.file_for_customer",),
+    "ticket.update": ("ticket.close", "ticket.reopen", "ticket.work", "ticket.set_team"),
+    "message.post": ("message.post", "note.post", "note.public_reply", "note.internal_reply"),
+    "message.list": ("message.list",),
+    "message.edit": ("message.edit", "note.edit"),
+    "message.revisions": ("message.revisions", "note.revisions"),
+    "attachment.get": ("attachment.describe", "attachment.open", "attachment.open_note_only"),
+    "presence.list": ("presence.on_ticket",),
+    "presence.update": ("presence.view",),
+    "events.subscribe": ("events.replay",),
+    "user.enroll": ("user.enroll",),
+    "user.update": ("user.disable",),
+    "user.list": ("user.list",),
+    "device.list": ("device.list_of_a",),
+    "user.people": ("user.people",),
+    # -- the agent's workspace (issue 14) ---------------------------------------------
+    "queue.counts": ("queue.counts",),
+    "ticket.mark_read": ("read.mark", "read.markers"),
+    "ticket.mark_unread": ("read.unmark",),
+    "ticket.bulk_update": ("ticket.bulk_priority", "ticket.bulk_close"),
+    "team.list": ("team.list",),
+    "team.create": ("team.create",),
+    "team.update": ("team.update",),
+    "team.delete": ("team.delete",),
+    "staff.list": ("staff.directory",),
+    "customer.search": ("customer.search",),
+    "customer.context": ("customer.context",),
+    "tag.suggest": ("tag.suggest",),
+    "canned.list": ("canned.list",),
+    "canned.create": ("canned.create",),
+    "canned.update": ("canned.edit_shared", "canned.edit_personal", "canned.unshare"),
+    "canned.delete": ("canned.delete",),
+    "canned.render": ("canned.render",),
+    "canned.placeholders": ("canned.placeholders",),
+}
+# Methods with no ticket, team or reply of someone else to reach: the public sign-in
+# and discovery calls (tested in test_rules_magic_links and the bad-input suites), and
+# one's own devices and subscriptions (test_devices, test_event_hub).
+OUTSIDE_THE_MATRIX = {
+    "rpc.discover", "project.info", "auth.request_link", "auth.confirm", "auth.whoami",
+    "device.rename", "device.revoke", "events.unsubscribe",
+}
+
+
+def test_every_published_method_has_rows_in_the_matrix(harness: Harness) -> None:
+    published = {m["name"] for m in server_document(harness)["methods"]}
+    assert published - OUTSIDE_THE_MATRIX == set(METHOD_ROWS), (
+        "a method without matrix rows (or a row for a method that is gone)")
+    rows = {row for named in METHOD_ROWS.values() for row in named}
+    assert rows <= set(MATRIX), rows - set(MATRIX)
+    assert set(MATRIX) <= rows, f"rows that try no published method: {set(MATRIX) - rows}"
