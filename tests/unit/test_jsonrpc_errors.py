@@ -177,3 +177,45 @@ async def test_the_authorize_hook_refuses_with_mapped_errors_before_params_are_d
     assert "result" in msgspec.json.decode(discover)
     assert allowed == b'{"jsonrpc":"2.0","result":true,"id":3}'
     assert calls == ["bound"]
+
+
+class Many(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    ids: list[int]
+
+
+async def test_the_meter_hook_weighs_decoded_params_and_may_refuse() -> None:
+    weighed: list[tuple[str, int]] = []
+    calls: list[list[int]] = []
+
+    def meter(ctx: str, spec: MethodSpec, weight: int) -> None:
+        weighed.append((spec.name, weight))
+        if weight > 3:
+            raise RateLimited("changes", 12)
+
+    registry = MethodRegistry[str](title="t", version="1", meter=meter)
+
+    @registry.method("ticket.bulk", params=Many, result=int, summary="s",
+                     weight=lambda p: len(p.ids))
+    async def bulk(ctx: str, params: Many) -> int:
+        calls.append(params.ids)
+        return len(params.ids)
+
+    @registry.method("ticket.get", params=Ref, result=bool, summary="s")
+    async def get(ctx: str, params: Ref) -> bool:
+        return True
+
+    def request(method: str, params: str) -> bytes:
+        return f'{{"jsonrpc":"2.0","method":"{method}","params":{params},"id":1}}'.encode()
+
+    assert await registry.handle("c", request("ticket.bulk", '{"ids":[1,2]}')) == (
+        b'{"jsonrpc":"2.0","result":2,"id":1}')
+    refused = await registry.handle("c", request("ticket.bulk", '{"ids":[1,2,3,4]}'))
+    assert refused is not None
+    assert msgspec.json.decode(refused)["error"]["code"] == -32006
+    undecodable = await registry.handle("c", request("ticket.bulk", '{"ids":"x"}'))
+    assert undecodable is not None
+    assert msgspec.json.decode(undecodable)["error"]["code"] == -32602
+    await registry.handle("c", request("ticket.get", '{"id":1}'))  # no weight: not metered
+
+    assert weighed == [("ticket.bulk", 2), ("ticket.bulk", 4)]
+    assert calls == [[1, 2]]  # the refused call never reached its handler
