@@ -285,7 +285,8 @@ def test_tickets_lists_every_project_and_filters(device: Device) -> None:
     table = device.run("tickets", "--project", "globex").stdout.splitlines()
     assert table[0].split() == ["PROJECT", "ID", "STATUS", "PRIORITY", "SUBJECT", "UPDATED",
                                 "ASSIGNEE"]
-    assert all(line.startswith("globex ") for line in table[1:])
+    # The first column is the unread marker (issue 14): "●" or blank, then the project.
+    assert all(line.lstrip("● ").startswith("globex ") for line in table[1:]), table
 
 
 def test_inbox_counts_replies_from_others_until_shown(device: Device,

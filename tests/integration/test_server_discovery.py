@@ -19,7 +19,13 @@ DESIGN_METHODS = {
     "message.post", "message.list", "message.edit",
     "attachment.get", "presence.update", "presence.list", "events.subscribe",
 }
-OVERLAY_METHODS = DESIGN_METHODS | {
+WORKSPACE_METHODS = {  # issue 14
+    "queue.counts", "ticket.mark_read", "ticket.mark_unread", "ticket.bulk_update",
+    "team.list", "team.create", "team.update", "team.delete", "staff.list",
+    "customer.search", "customer.context", "tag.suggest", "canned.list", "canned.create",
+    "canned.update", "canned.delete", "canned.render", "canned.placeholders",
+}
+OVERLAY_METHODS = DESIGN_METHODS | WORKSPACE_METHODS | {
     "rpc.discover", "user.people", "message.revisions", "events.unsubscribe",
     "project.update"}  # an admin's device changes the project's settings (D-15)
 ADMIN_METHODS = {"admin.links", "admin.expire_links", "admin.resend_link", "admin.backup",
