@@ -22,12 +22,12 @@ TICKET_COLUMNS = (
     "t.created_at, t.updated_at, t.team_id, t.activity_at"
 )
 
-# The PRIORITY order's key, exactly as the expression indexes of 0002 spell it.
+# The PRIORITY order's key, exactly as the expression indexes of 0003 spell it.
 PRIORITY_KEY = (
     "(CASE t.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)"
     " * 9007199254740992 + t.updated_at"
 )
-# The open statuses as the partial indexes of 0002 name them: only this exact text
+# The open statuses as the partial indexes of 0003 name them: only this exact text
 # lets SQLite use them, so the open set is written out rather than bound.
 OPEN_CLAUSE = "t.status IN ('new', 'open', 'pending')"
 
