@@ -14,6 +14,7 @@ import msgspec
 
 from ...adapters.serving import configure_logging, say
 from ...adapters.terminal import printable
+from ...version import package_version
 from .admin_client import AdminClient, AdminError, ServerNotRunning
 from .config import (
     DEFAULT_PORT,
@@ -32,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hero-assistance-server",
         description="A hero_assistance project server: support tickets over mycelium.")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {package_version()}")
     parser.add_argument("--data-dir", type=Path, default=Path("hero-assistance-data"),
                         help="the project's data directory (default: %(default)s)")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -11,7 +11,6 @@ import socket
 import ssl
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from ...domain.ports import Mailer, Overlay
 from ...domain.project import ProjectSettings
 from ...domain.ratelimit import Limit
 from ...domain.sign_in_requests import SignInLimits
+from ...version import package_version
 from .admin_methods import register_admin_methods
 from .benchmark import install_probes
 from .config import (
@@ -62,10 +62,7 @@ MAIL_STOP_GRACE_SECONDS = 5.0  # beyond the SMTP timeout: the mail in hand may f
 
 def server_version() -> str:
     """The installed package version."""
-    try:
-        return version("hero-assistance")
-    except PackageNotFoundError:
-        return "0+unknown"
+    return package_version()
 
 
 def make_overlay(config: ServerConfig) -> Overlay:

@@ -10,6 +10,7 @@ from pathlib import Path
 from ....domain.listing import TicketOrder
 from ....domain.queues import QueueView
 from ....domain.tickets import Priority, TicketStatus
+from ....version import package_version
 from ..ui import add_ui_command
 
 PROG = "hero-assistance-client"
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Follow hero_assistance project servers: tickets, replies and "
         "live events across every project, from this device.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {package_version()}")
     _global_options(parser, suppress=False)
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, suppress=True)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ....adapters.jsonrpc import MethodRegistry
+from ....version import package_version
 from ..client import SupportClient
 from . import (
     _client_methods,
@@ -24,14 +24,6 @@ DESCRIPTION = (
     "followed projects, sign-in and the inbox; events.subscribe streams the merged "
     "events of all projects on transports that carry notifications."
 )
-
-
-def package_version() -> str:
-    """The installed package version."""
-    try:
-        return version("hero-assistance")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 def build_client_registry(client: SupportClient, *,
