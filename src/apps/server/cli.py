@@ -12,7 +12,8 @@ from typing import Any
 
 import msgspec
 
-from ...adapters.serving import configure_logging, say
+from ...adapters.serving import LOG_FORMATS, configure_logging, say
+from ...adapters.systemd import ServiceNotifier
 from ...adapters.terminal import printable
 from ...version import package_version
 from .admin_client import AdminClient, AdminError, ServerNotRunning
@@ -54,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--loopback-address")
     serve.add_argument("--mycelium-api")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-format", choices=LOG_FORMATS, default="text",
+                       help="text for people, json (one object per line) for collectors")
     serve.add_argument("--benchmark", action="store_true",
                        help="benchmarks only: also serve the bench.* probes of scripts/bench.py "
                        "(loopback overlay only; never for real users)")
@@ -165,10 +168,11 @@ def _serve(data_dir: Path, args: argparse.Namespace) -> int:
             config = msgspec.convert({**msgspec.to_builtins(config), **overrides}, ServerConfig)
         except msgspec.ValidationError as exc:
             raise ConfigError(str(exc)) from exc
-    configure_logging(args.log_level)  # one line per record: uvicorn's records too
+    configure_logging(args.log_level, log_format=args.log_format)  # uvicorn's records too
     try:
         asyncio.run(serve(data_dir, config, on_ready=lambda url: _say(f"ready: {url}/rpc"),
-                          benchmark=args.benchmark))
+                          benchmark=args.benchmark,
+                          notifier=ServiceNotifier.from_environment()))
     except OverlayUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_OVERLAY

@@ -24,6 +24,7 @@ from ...adapters.serving.uvicorn_server import ListenerConfig, ManagedServer
 from ...adapters.sqlite import SqliteStorage
 from ...adapters.support_rpc import ServerInfo
 from ...adapters.system import KeyFileError, derive_key, read_or_create_key
+from ...adapters.systemd import ServiceNotifier
 from ...domain.errors import DomainError
 from ...domain.mail_queue import RetryPolicy
 from ...domain.ports import Mailer, Overlay
@@ -150,13 +151,18 @@ def _smtp_tls_context(ca_file: str, data_dir: Path) -> ssl.SSLContext | None:
 
 
 async def serve(data_dir: Path, config: ServerConfig, *,
-                on_ready: Callable[[str], None] | None = None, benchmark: bool = False) -> None:
+                on_ready: Callable[[str], None] | None = None, benchmark: bool = False,
+                notifier: ServiceNotifier | None = None) -> None:
     """Serve until SIGTERM or SIGINT; ``on_ready`` gets the overlay URL once listening.
 
     Once every listener accepts, ``<data dir>/ready.json`` is written (atomically) for
-    supervisors and scripts; a clean stop removes it. ``benchmark`` adds the bench.*
-    probes of :mod:`.benchmark` (loopback overlay only).
+    supervisors and scripts, and at that same moment ``notifier`` tells a service
+    manager (systemd: ``READY=1``); the notifier then keeps the manager's watchdog fed
+    from the event loop and says when the server stops. A clean stop removes the ready
+    file. ``benchmark`` adds the bench.* probes of :mod:`.benchmark` (loopback overlay
+    only).
     """
+    notifier = notifier or ServiceNotifier({})
     ready_path = data_dir / READY_FILE
     if ready_path.exists() and read_ready(ready_path) is None:
         ready_path.unlink(missing_ok=True)  # left by a server that was killed
@@ -221,11 +227,14 @@ async def serve(data_dir: Path, config: ServerConfig, *,
                 "max_connections": overlay_caps.max_connections,
                 "max_connections_per_peer": overlay_caps.max_per_peer, "fd_limit": fd_limit,
             })
+            notifier.ready(f"serving {url}/rpc")  # the moment the ready file exists
             if on_ready is not None:
                 on_ready(url)
 
-        await _run(servers, [tcp, uds], container, base_url, on_ready=ready, watch=watch)
+        await _run(servers, [tcp, uds], container, base_url, on_ready=ready,
+                   watch=watch, on_stop=notifier.stopping)
     finally:
+        await notifier.aclose()
         remove_ready(ready_path)
         container.hub().close_all()
         await container.mail_worker().stop(
@@ -254,7 +263,8 @@ async def _apply_configured_name(container: ServerContainer, config: ServerConfi
 async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
                container: ServerContainer, base_url: str, *,
                on_ready: Callable[[str], None] | None,
-               watch: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
+               watch: Callable[[], Coroutine[Any, Any, None]] | None = None,
+               on_stop: Callable[[], None] | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -278,6 +288,8 @@ async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
             on_ready(base_url)
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([stopper, *tasks, *watchers], return_when=asyncio.FIRST_COMPLETED)
+    if on_stop is not None:
+        on_stop()
     for server in servers:
         server.should_exit = True
     sweeper.cancel()

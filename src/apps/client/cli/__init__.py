@@ -77,8 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config_dir=(args.config_dir or default_config_dir()).expanduser().resolve(),
         socket_path=(args.socket or default_socket_path()).expanduser().absolute(),
         overlay=args.overlay, device=args.device, mycelium_api=args.mycelium_api)
-    configure_logging(logging.INFO if args.command in ("serve", "ui") else logging.ERROR)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    configure_logging(logging.INFO if args.command in ("serve", "ui") else logging.ERROR,
+                      log_format=args.log_format)
     try:
         if args.command == "ui":
             return run_ui(args, options)

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from ....adapters.serving import LOG_FORMATS
 from ....domain.listing import TicketOrder
 from ....domain.queues import QueueView
 from ....domain.tickets import Priority, TicketStatus
@@ -18,6 +19,7 @@ ENV_OVERLAY = "HERO_ASSISTANCE_OVERLAY"
 ENV_DEVICE = "HERO_ASSISTANCE_DEVICE"
 ENV_CONFIG_DIR = "HERO_ASSISTANCE_CONFIG_DIR"
 ENV_SOCKET = "HERO_ASSISTANCE_CLIENT_SOCKET"
+ENV_LOG_FORMAT = "HERO_ASSISTANCE_LOG_FORMAT"
 
 STATUSES = [s.value for s in TicketStatus]
 PRIORITIES = [p.value for p in Priority]
@@ -56,6 +58,10 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                        help="machine-readable output (JSON; one object per line for watch)")
     group.add_argument("--no-service", action="store_true", default=default(value=False),
                        help="use the library in this process even if the service runs")
+    group.add_argument("--log-format", choices=LOG_FORMATS,
+                       default=default(env(ENV_LOG_FORMAT) or "text"),
+                       help="logs of serve and ui: text, or json (one object per line) for "
+                       f"collectors (env {ENV_LOG_FORMAT})")
 
 
 def build_parser() -> argparse.ArgumentParser:

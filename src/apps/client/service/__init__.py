@@ -7,8 +7,9 @@ passing request bytes and a :class:`ClientContext` to ``registry.handle``. Strea
 :class:`UnixSocketService` is the transport of ``hero-assistance-client serve``.
 """
 
+from ....version import package_version
 from .errors import CONFIG_UNREADABLE, PROJECT_UNREACHABLE, SERVICE_ERRORS, rpc_error
-from .registry import build_client_registry, package_version
+from .registry import build_client_registry
 from .session import (
     EVENT_NOTIFICATION,
     PROGRESS_NOTIFICATION,

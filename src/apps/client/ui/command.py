@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ....adapters.serving import remove_ready, write_ready
+from ....adapters.systemd import ServiceNotifier
 from ..followed import default_config_dir
 from ..runtime import ClientOptions, OverlayUnavailable, running_client
 from ..service.unix import default_socket_path
@@ -105,10 +106,12 @@ async def _serve(options: ClientOptions, settings: UiSettings, *,
             _say_error(f"no followed project is labelled {settings.project!r} "
                        f"(followed: {followed})")
             return EXIT_USAGE
+        notifier = ServiceNotifier.from_environment()
 
         def ready(url: str) -> None:
             if ready_file is not None:
                 write_ready(ready_file, url, {"embed_origins": " ".join(settings.embed_origins)})
+            notifier.ready(f"serving the Support tab on {url}")  # with the ready file
             lines = [f"ready: {url}"]
             if settings.embed_origins:
                 lines.append(f"embeddable from {', '.join(settings.embed_origins)}: "
@@ -119,7 +122,9 @@ async def _serve(options: ClientOptions, settings: UiSettings, *,
         try:
             await serve_ui(client, container.registry(), container.fanout(), settings,
                            on_ready=ready)
+            notifier.stopping()
         finally:
+            await notifier.aclose()
             if ready_file is not None:
                 remove_ready(ready_file)
     return EXIT_OK
