@@ -14,6 +14,7 @@ hero_env
 hero_apt_install ip iproute2 "the end-to-end tests"
 hero_apt_install /usr/bin/chromium chromium "the browser tests"
 hero_apt_install npm npm "axe-core (the browser tests' accessibility checks)"
+hero_apt_install systemd-analyze systemd "the systemd unit checks"
 
 echo "== nox: lint, typecheck, tests"
 nox --no-venv -s lint typecheck tests -- "$@"
