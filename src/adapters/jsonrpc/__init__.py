@@ -29,7 +29,7 @@ from .errors import (
     from_domain_error,
 )
 from .protocol import encode_error, encode_notification
-from .registry import Ctx, Handler, MethodRegistry, MethodSpec
+from .registry import Ctx, Handler, MethodRegistry, MethodSpec, RequestObserver
 
 __all__ = [
     "APPLICATION_ERRORS",
@@ -55,6 +55,7 @@ __all__ = [
     "JsonRpcError",
     "MethodRegistry",
     "MethodSpec",
+    "RequestObserver",
     "encode_error",
     "encode_notification",
     "from_domain_error",

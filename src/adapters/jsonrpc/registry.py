@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -41,6 +42,13 @@ Handler = Callable[[Any, Any], Awaitable[Any]]
 """``async def handler(ctx, params) -> result``; ``params`` is ``None`` for a method without."""
 
 H = TypeVar("H", bound=Handler)
+
+RequestObserver = Callable[[str, str, float], None]
+"""``observe(method, outcome, seconds)`` after each call: ``outcome`` is ``"ok"`` or the
+error's name (``InvalidParams``, ``Forbidden``…); ``method`` is ``"(unknown)"`` for a
+method that does not exist, so the names stay the registry's own."""
+
+UNKNOWN_METHOD = "(unknown)"
 
 DISCOVER = "rpc.discover"
 _SHOWN_NAME = 100  # characters of an unknown method's name echoed back
@@ -97,6 +105,7 @@ class MethodRegistry(Generic[Ctx]):
         meter: Callable[[Ctx, MethodSpec, int], None] | None = None,
         max_batch: int = 50,
         extensions: Mapping[str, Any] | None = None,
+        observe: RequestObserver | None = None,
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
@@ -105,6 +114,7 @@ class MethodRegistry(Generic[Ctx]):
         self._description = description
         self._authorize = authorize
         self._meter = meter
+        self._observe = observe
         self._max_batch = max_batch
         self._extensions = dict(extensions or {})
         self._routes: dict[str, _Route] = {}
@@ -199,6 +209,20 @@ class MethodRegistry(Generic[Ctx]):
         return encode_batch(responses) if responses else None
 
     async def _call(self, ctx: Ctx, request: Request) -> bytes | None:
+        if self._observe is None:
+            return (await self._answer(ctx, request))[0]
+        started = time.perf_counter()
+        outcome = "cancelled"
+        try:
+            answer, outcome = await self._answer(ctx, request)
+        finally:
+            name = request.method if request.method in self._routes else UNKNOWN_METHOD
+            self._observe(name, outcome, time.perf_counter() - started)
+        return answer
+
+    async def _answer(self, ctx: Ctx, request: Request) -> tuple[bytes | None, str]:
+        """The response (``None`` for a notification) and its outcome: ``ok`` or the
+        error's name."""
         route = self._routes.get(request.method)
         if route is None:
             name = request.method
@@ -213,8 +237,8 @@ class MethodRegistry(Generic[Ctx]):
                     self._meter(ctx, route.spec, route.spec.weight(params))
                 result = await route.spec.handler(ctx, params)
                 if request.id is UNSET:
-                    return None
-                return encode_result(request.id, result)
+                    return None, "ok"
+                return encode_result(request.id, result), "ok"
             except JsonRpcError as exc:
                 error = exc
             except DomainError as exc:
@@ -222,11 +246,11 @@ class MethodRegistry(Generic[Ctx]):
             except Exception:  # noqa: BLE001 - anything unexpected is logged, answered -32603
                 error = _internal(request.method)
         if request.id is UNSET:
-            return None
+            return None, error.code.name
         try:
-            return encode_error(request.id, error)
+            return encode_error(request.id, error), error.code.name
         except Exception:  # noqa: BLE001 - the data a handler attached would not encode
-            return encode_error(request.id, _internal(request.method))
+            return encode_error(request.id, _internal(request.method)), INTERNAL_ERROR.name
 
     async def _discover(self, _ctx: Ctx, _params: None) -> Raw:
         if self._encoded_document is None:

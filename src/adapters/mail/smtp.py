@@ -86,3 +86,24 @@ class SmtpMailer:
         # The detail names what went wrong, never the credentials.
         return Unavailable(f"the mail server {s.host}:{s.port} did not accept the email "
                            f"({detail}); try again later")
+
+
+async def probe_smtp(settings: SmtpSettings) -> str:
+    """Connect, EHLO (and STARTTLS, and log in, as sending would), QUIT: no mail is sent.
+
+    Returns the server's greeting line; raises ``Unavailable`` saying what failed.
+    """
+    s = settings
+    client = aiosmtplib.SMTP(hostname=s.host, port=s.port, use_tls=s.security == "tls",
+                             start_tls=s.security == "starttls", timeout=s.timeout_seconds,
+                             tls_context=s.tls_context)
+    try:
+        response = await client.connect()
+        await client.ehlo()
+        if s.username:
+            await client.login(s.username, s.password)
+        await client.quit()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        client.close()
+        raise Unavailable(f"{s.host}:{s.port}: {exc or type(exc).__name__}") from exc
+    return response.message.splitlines()[0] if response.message else ""

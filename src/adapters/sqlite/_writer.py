@@ -88,8 +88,11 @@ def _run_batch(jobs: list[_Job], session: Session) -> list[tuple[bool, Any]]:
 class GroupCommitWriter:
     """Runs every write on one connection, many per transaction."""
 
-    def __init__(self, thread: ConnectionThread, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, thread: ConnectionThread, *, max_batch: int = MAX_BATCH,
+                 on_batch: Callable[[int], None] | None = None) -> None:
+        """``on_batch(size)`` is called on the event loop after each committed batch."""
         self._thread = thread
+        self._on_batch = on_batch
         self._max_batch = max_batch
         self._queue: deque[_Job] = deque()
         self._wake = asyncio.Event()
@@ -98,6 +101,11 @@ class GroupCommitWriter:
         self._batches = 0
         self._writes = 0
         self._failed = 0
+
+    @property
+    def queue_depth(self) -> int:
+        """Units of work waiting for the next batch."""
+        return len(self._queue)
 
     @property
     def stats(self) -> WriterStats:
@@ -163,6 +171,8 @@ class GroupCommitWriter:
             self._fail(batch, StorageError, f"the write batch failed: {exc!r}", exc)
             return
         self._batches += 1
+        if self._on_batch is not None:
+            self._on_batch(len(batch))
         for job, (ok, value) in zip(batch, outcomes, strict=True):
             if ok:
                 self._writes += 1

@@ -55,7 +55,8 @@ class SqliteStorage:
     """The :class:`~hero_assistance.domain.ports.Storage` port over one SQLite file."""
 
     def __init__(self, path: Path, *, readers: int = 2, synchronous: str = "FULL",
-                 mail_key: bytes | None = None) -> None:
+                 mail_key: bytes | None = None,
+                 on_batch: Callable[[int], None] | None = None) -> None:
         """Describe the store; nothing is opened until :meth:`start`.
 
         ``synchronous`` is ``FULL`` (an acknowledged write survives power loss) or
@@ -63,6 +64,7 @@ class SqliteStorage:
         ``mail_key`` (32 bytes) seals queued mail bodies; the server passes the key of
         its data directory's key file. Without one the store makes a key that dies with
         it: mail queued then cannot be read after the store is opened again.
+        ``on_batch(size)`` hears the size of every committed write batch (metrics).
         """
         mode = synchronous.upper()
         if mode not in SYNCHRONOUS_MODES:
@@ -75,6 +77,7 @@ class SqliteStorage:
         self._repositories = partial(
             SqliteRepositories,
             seal=BodySeal(mail_key) if mail_key is not None else BodySeal.ephemeral())
+        self._on_batch = on_batch
         self._writer_thread: ConnectionThread | None = None
         self._writer: GroupCommitWriter | None = None
         self._readers: ReaderPool | None = None
@@ -100,6 +103,11 @@ class SqliteStorage:
         if self._writer is None:
             return WriterStats(batches=0, writes=0, failed=0)
         return self._writer.stats
+
+    @property
+    def queue_depth(self) -> int:
+        """Writes waiting for the next group commit (0 when closed)."""
+        return 0 if self._writer is None else self._writer.queue_depth
 
     async def start(self, default_project: ProjectSettings) -> None:
         """Open (or create) the file, migrate it, seed the project row if it is new."""
@@ -129,7 +137,7 @@ class SqliteStorage:
                 raise translate(exc) from exc
             raise
         self._readers = ReaderPool(readers)
-        self._writer = GroupCommitWriter(writer_thread)
+        self._writer = GroupCommitWriter(writer_thread, on_batch=self._on_batch)
         self._writer.start()
 
     async def close(self) -> None:

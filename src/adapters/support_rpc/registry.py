@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..jsonrpc import MethodRegistry, MethodSpec
+from ..jsonrpc import MethodRegistry, MethodSpec, RequestObserver
 from . import (
     _conversation_methods,
     _identity_methods,
@@ -30,10 +30,13 @@ def build_server_registry(
     services: ServerServices, info: ServerInfo, *,
     authorize: Callable[[RequestContext, MethodSpec], None],
     meter: Callable[[RequestContext, MethodSpec, int], None],
+    observe: RequestObserver | None = None,
 ) -> MethodRegistry[RequestContext]:
-    """The overlay listener's registry: every server method bound to ``services``."""
+    """The overlay listener's registry: every server method bound to ``services``;
+    ``observe`` hears every answered call (metrics)."""
     reg: MethodRegistry[RequestContext] = MethodRegistry(
         title=TITLE, version=info.version, authorize=authorize, meter=meter,
+        observe=observe,
         description=_ABOUT + "The caller is the device whose overlay address opened the "
         "connection; unbound devices may call only rpc.discover, project.info and auth.*.",
     )
@@ -45,10 +48,13 @@ def build_admin_registry(
     services: ServerServices, info: ServerInfo, *,
     authorize: Callable[[RequestContext, MethodSpec], None],
     meter: Callable[[RequestContext, MethodSpec, int], None],
+    observe: RequestObserver | None = None,
 ) -> MethodRegistry[RequestContext]:
-    """The admin socket's registry: the same methods, for the operator to add its own to."""
+    """The admin socket's registry: the same methods, for the operator to add its own to;
+    ``observe`` as for :func:`build_server_registry`."""
     reg: MethodRegistry[RequestContext] = MethodRegistry(
         title=ADMIN_TITLE, version=info.version, authorize=authorize, meter=meter,
+        observe=observe,
         description=_ABOUT + "This is the admin socket (a 0600 Unix socket in the data "
         "directory): every caller is the operator, an admin that belongs to no user, and "
         "the operator's own methods (admin.*) are served here and nowhere else.",

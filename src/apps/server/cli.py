@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from .config import (
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
 EXIT_OVERLAY = 4  # the overlay cannot be served (no daemon, its address changed)
+EXIT_UNHEALTHY = 1  # health/doctor: at least one check failed (each says what to do)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,17 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--sender", default="hero-assistance@localhost",
                       help="From: address of sign-in emails")
 
-    serve = sub.add_parser("serve", help="run the server until SIGTERM/SIGINT")
-    serve.add_argument("--overlay", choices=["mycelium", "loopback"])
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--loopback-address")
-    serve.add_argument("--mycelium-api")
-    serve.add_argument("--log-level", default="info")
-    serve.add_argument("--log-format", choices=LOG_FORMATS, default="text",
-                       help="text for people, json (one object per line) for collectors")
-    serve.add_argument("--benchmark", action="store_true",
-                       help="benchmarks only: also serve the bench.* probes of scripts/bench.py "
-                       "(loopback overlay only; never for real users)")
+    _serve_command(sub)
 
     enroll = sub.add_parser("enroll", help="pre-enroll a person by email")
     enroll.add_argument("email")
@@ -108,7 +99,34 @@ def _parser() -> argparse.ArgumentParser:
 
     backup = sub.add_parser("backup", help="online backup of the database to FILE")
     backup.add_argument("file", type=Path)
+    _operations_commands(sub)
     return parser
+
+
+def _serve_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser("serve", help="run the server until SIGTERM/SIGINT")
+    serve.add_argument("--overlay", choices=["mycelium", "loopback"])
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--loopback-address")
+    serve.add_argument("--mycelium-api")
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-format", choices=LOG_FORMATS, default="text",
+                       help="text for people, json (one object per line) for collectors")
+    serve.add_argument("--benchmark", action="store_true",
+                       help="benchmarks only: also serve the bench.* probes of scripts/bench.py "
+                       "(loopback overlay only; never for real users)")
+
+
+def _operations_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Backup sets, health, restore and doctor (D-22)."""
+    sub.add_parser("backup-now", help="take a verified backup set (database and attachments) "
+                   "into the backup directory now, then rotate")
+    sub.add_parser("health", help="what is wrong with the running server (exit 1 if anything)")
+    restore = sub.add_parser("restore", help="restore a backup set into a new data directory")
+    restore.add_argument("backup", type=Path, help="a backup-… directory")
+    restore.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                         help="the new data directory (absent or empty)")
+    sub.add_parser("doctor", help="check the set-up: daemon, mail server, permissions, disk")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,12 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     data_dir: Path = args.data_dir.resolve()
     try:
-        if args.command == "init":
-            return _init(data_dir, args)
-        if args.command == "serve":
-            return _serve(data_dir, args)
+        local = _LOCAL_COMMANDS.get(args.command)
+        if local is not None:
+            return local(data_dir, args)
         with AdminClient(data_dir) as admin:
-            return _admin(admin, args)
+            operation = _OPERATIONS.get(args.command)
+            return operation(admin) if operation is not None else _admin(admin, args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -132,6 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AdminError as exc:
         print(f"refused: {printable(exc.message)}", file=sys.stderr)
         return EXIT_REFUSED
+
+
+def _doctor(data_dir: Path, _args: argparse.Namespace) -> int:
+    from .doctor import run_doctor  # noqa: PLC0415 - only this command needs it
+
+    return run_doctor(data_dir, _say)
 
 
 def _init(data_dir: Path, args: argparse.Namespace) -> int:
@@ -226,6 +250,39 @@ def _admin(admin: AdminClient, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _backup_now(admin: AdminClient) -> int:
+    done = admin.call("admin.backup_now")
+    _say(f"wrote {done['path']}: database {done['database_bytes']} bytes, "
+         f"{done['attachments']} attachment(s) ({done['attachment_bytes']} bytes), verified")
+    return EXIT_OK
+
+
+def _health(admin: AdminClient) -> int:
+    report: dict[str, Any] = admin.call("admin.health")
+    for finding in report["findings"]:
+        mark = "ok  " if finding["ok"] else "FAIL"
+        _say(f"{mark} {finding['check']}: {finding['detail']}")
+        if not finding["ok"] and finding["advice"]:
+            _say(f"     -> {finding['advice']}")
+    return EXIT_OK if report["healthy"] else EXIT_UNHEALTHY
+
+
+def _restore(data_dir: Path, args: argparse.Namespace) -> int:
+    from ...adapters.backups import BackupError, restore_set  # noqa: PLC0415
+
+    backup: Path = args.backup.resolve()
+    try:
+        restored = restore_set(backup, data_dir)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    _say(f"restored {backup.name} (taken {restored.taken_at.isoformat()}, schema "
+         f"{restored.schema_version}, {restored.attachments} attachment(s)) into {data_dir}")
+    _say(f"check port and addresses in {data_dir / 'server.json'}, then: "
+         f"hero-assistance-server --data-dir {data_dir} serve")
+    return EXIT_OK
+
+
 def _mail(admin: AdminClient, args: argparse.Namespace) -> None:
     if args.action == "retry":
         mail = admin.call("admin.mail_retry", {"mail_id": args.mail_id})
@@ -295,6 +352,13 @@ def _say(text: str) -> None:
     # nor be split by a log record written between the text and its newline. Names,
     # labels and emails come from the network: no control code reaches the terminal.
     say(printable(text))
+
+
+# Operations commands that go through the admin socket (D-22).
+_OPERATIONS: dict[str, Callable[[AdminClient], int]] = {
+    "backup-now": _backup_now, "health": _health}
+# Commands that work without a running server (the rest go through its admin socket).
+_LOCAL_COMMANDS = {"init": _init, "serve": _serve, "restore": _restore, "doctor": _doctor}
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -16,7 +19,18 @@ OUTBOX_DIR = "outbox"
 ADMIN_SOCKET = "admin.sock"
 READY_FILE = "ready.json"
 KEY_FILE = "project.key"  # 0600; seals queued mail bodies (D-15); never inside the database
+BACKUP_DIR = "backups"
 DEFAULT_PORT = 7330
+_DURATION = re.compile(r"^(\d{1,6})([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``30m``, ``6h``, ``1d`` as a time span; ``ValueError`` otherwise."""
+    match = _DURATION.match(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration such as 30m, 6h or 1d")
+    return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
 
 
 class MailConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -78,6 +92,24 @@ class ConnectionsConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     max_connections_per_peer: Annotated[int, Meta(ge=1, le=1_000_000)] = 64
 
 
+class BackupConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Scheduled online backups: database and attachments, verified, rotated."""
+
+    every: str = ""  # "" = no scheduled backups; otherwise a duration: 30m, 6h, 1d
+    keep: Annotated[int, Meta(ge=1, le=10_000)] = 7
+    directory: str = BACKUP_DIR  # relative: inside the data directory
+
+    def __post_init__(self) -> None:
+        """Refuse a schedule that does not parse, or one more often than every minute."""
+        if self.every and parse_duration(self.every) < timedelta(minutes=1):
+            raise ValueError("backup.every must be at least 1m")
+
+    @property
+    def interval(self) -> timedelta | None:
+        """Time between backups, or ``None`` when none are scheduled."""
+        return parse_duration(self.every) if self.every else None
+
+
 class ServerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Settings of one project server. ``init`` writes it; edit it to change them."""
 
@@ -100,6 +132,20 @@ class ServerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     sign_in: SignInConfig = SignInConfig()
     mail: MailConfig = MailConfig()
     connections: ConnectionsConfig = ConnectionsConfig()
+    # Prometheus' /metrics on a TCP port of a loopback address (0: only on admin.sock).
+    metrics_port: Annotated[int, Meta(ge=0, le=65535)] = 0
+    metrics_address: str = "127.0.0.1"
+    backup: BackupConfig = BackupConfig()
+
+    def __post_init__(self) -> None:
+        """Metrics are for this host only: never on the overlay or a public address."""
+        try:
+            loopback = ipaddress.ip_address(self.metrics_address).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ValueError(f"metrics_address must be a loopback address such as 127.0.0.1, "
+                             f"not {self.metrics_address!r}")
 
 
 class ConfigError(Exception):

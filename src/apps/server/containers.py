@@ -13,10 +13,11 @@ from pathlib import Path
 from dependency_injector import containers, providers
 
 from ...adapters.blobs import FileBlobStore
-from ...adapters.http import OperatorBoundary, OverlayBoundary, build_app
+from ...adapters.http import OperatorBoundary, OverlayBoundary, build_app, metrics_routes
 from ...adapters.http.access import MethodGate
 from ...adapters.images import PillowDecoder
 from ...adapters.live import EventHub
+from ...adapters.metrics import CONTENT_TYPE, ServerMetrics
 from ...adapters.support_rpc import (
     ServerInfo,
     ServerServices,
@@ -67,6 +68,7 @@ class ServerContainer(containers.DeclarativeContainer):
     image_decode_memory = providers.Dependency(instance_of=int)  # bytes, between them
     sign_in_limits = providers.Dependency(instance_of=SignInLimits)
     mail_retry = providers.Dependency(instance_of=RetryPolicy)
+    metrics = providers.Dependency(instance_of=ServerMetrics)
 
     clock = providers.Singleton(SystemClock)
     secrets = providers.Singleton(SystemSecrets)
@@ -116,17 +118,23 @@ class ServerContainer(containers.DeclarativeContainer):
     gate = providers.Singleton(MethodGate, clock=clock, writes=write_limit)
     # One registry per listener, so each rpc.discover lists what its callers can call;
     # the runtime adds the operator's methods to the admin socket's registry only (D-14).
+    # Both count their calls in the metrics (method and outcome, D-22).
     overlay_registry = providers.Singleton(build_server_registry, services, info,
-                                           authorize=gate, meter=gate.provided.meter)
+                                           authorize=gate, meter=gate.provided.meter,
+                                           observe=metrics.provided.observe_request)
     admin_registry = providers.Singleton(build_admin_registry, services, info, authorize=gate,
-                                         meter=gate.provided.meter)
+                                         meter=gate.provided.meter,
+                                         observe=metrics.provided.observe_request)
 
     overlay_app = providers.Singleton(
         build_app, registry=overlay_registry,
         boundary=providers.Singleton(OverlayBoundary, overlay=overlay, accounts=accounts),
         hub=hub, feed=feed, attachments=attachments, presence=presence, devices=devices,
     )
+    # /metrics on the admin socket; the overlay app has no such route (404 there).
     admin_app = providers.Singleton(
         build_app, registry=admin_registry, boundary=providers.Singleton(OperatorBoundary),
         hub=hub, feed=feed, attachments=attachments, presence=presence, devices=devices,
+        extra_routes=providers.Callable(metrics_routes, metrics.provided.exposition,
+                                        CONTENT_TYPE),
     )

@@ -25,6 +25,8 @@ lets the guard see, and evict or refuse, the burst instead."""
 ADMIN_CONNECTIONS = 16
 """The admin socket's own cap: operator commands are few, and an overlay flood must not
 take the operator's way in (the overlay's cap leaves room for these)."""
+METRICS_CONNECTIONS = 8
+"""The localhost metrics listener's cap: a scraper or two, never a crowd."""
 
 
 def bind_tcp(address: str, port: int) -> socket.socket:
@@ -65,3 +67,9 @@ def admin_guard() -> ConnectionGuard:
     """Caps of the admin socket (every client there is the operator: one "peer")."""
     return ConnectionGuard(max_connections=ADMIN_CONNECTIONS, max_per_peer=ADMIN_CONNECTIONS,
                            name="admin socket")
+
+
+def metrics_guard() -> ConnectionGuard:
+    """Caps of the optional localhost metrics listener (``metrics_port``)."""
+    return ConnectionGuard(max_connections=METRICS_CONNECTIONS,
+                           max_per_peer=METRICS_CONNECTIONS, name="metrics")

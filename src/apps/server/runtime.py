@@ -9,17 +9,25 @@ import logging
 import signal
 import socket
 import ssl
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from ...adapters.http import OperatorBoundary
+from ...adapters.http import OperatorBoundary, build_metrics_app
 from ...adapters.loopback import LoopbackOverlay
 from ...adapters.mail import OutboxMailer
+from ...adapters.mail.counting import CountingMailer, MailTally
 from ...adapters.mail.smtp import SmtpMailer, SmtpSettings
+from ...adapters.metrics import CONTENT_TYPE, ServerMetrics
 from ...adapters.mycelium import MyceliumError, MyceliumOverlay
-from ...adapters.serving import raise_fd_limit, read_ready, remove_ready, write_ready
+from ...adapters.serving import (
+    listening_tcp,
+    raise_fd_limit,
+    read_ready,
+    remove_ready,
+    write_ready,
+)
 from ...adapters.serving.uvicorn_server import ListenerConfig, ManagedServer
 from ...adapters.sqlite import SqliteStorage
 from ...adapters.support_rpc import ServerInfo
@@ -33,6 +41,7 @@ from ...domain.ratelimit import Limit
 from ...domain.sign_in_requests import SignInLimits
 from ...version import package_version
 from .admin_methods import register_admin_methods
+from .backups import BackupService
 from .benchmark import install_probes
 from .config import (
     ADMIN_SOCKET,
@@ -43,16 +52,21 @@ from .config import (
     READY_FILE,
     ConfigError,
     ServerConfig,
+    config_path,
 )
 from .containers import ServerContainer
+from .health import HealthCheck
 from .listeners import (
     admin_guard,
     bind_tcp,
     bind_unix,
     connection_limits,
+    metrics_guard,
     overlay_guard,
     url_host,
 )
+from .observability import watch_server
+from .ops_methods import register_ops_methods
 
 _log = logging.getLogger("hero_assistance.server")
 PRESENCE_SWEEP_SECONDS = 10.0
@@ -105,14 +119,20 @@ def make_mailer(config: ServerConfig, data_dir: Path) -> Mailer:
     mail = config.mail
     if mail.kind == "outbox":
         return OutboxMailer(data_dir / OUTBOX_DIR, sender=mail.sender)
+    return SmtpMailer(smtp_settings(config, data_dir))
+
+
+def smtp_settings(config: ServerConfig, data_dir: Path) -> SmtpSettings:
+    """How to reach the configured SMTP server (``ConfigError`` if it is not usable)."""
+    mail = config.mail
     if not mail.smtp_host:
         raise ConfigError("mail.kind is smtp but mail.smtp_host is empty")
-    return SmtpMailer(SmtpSettings(
+    return SmtpSettings(
         host=mail.smtp_host, port=mail.smtp_port, security=mail.smtp_security,
         username=mail.smtp_username, password=mail.smtp_password, sender=mail.sender,
         timeout_seconds=mail.smtp_timeout_seconds,
         tls_context=_smtp_tls_context(mail.smtp_ca_file, data_dir),
-    ))
+    )
 
 
 def sign_in_limits(config: ServerConfig) -> SignInLimits:
@@ -170,9 +190,12 @@ async def serve(data_dir: Path, config: ServerConfig, *,
     overlay = make_overlay(config)
     listen = await _listen_address(overlay)
     base_url = f"http://{url_host(listen)}:{config.port}"
-    mailer = make_mailer(config, data_dir)  # a broken mail setting fails before the DB opens
+    # A broken mail setting fails before the DB opens.
+    mailer = CountingMailer(make_mailer(config, data_dir))
+    metrics = ServerMetrics(version=server_version(), overlay=overlay.name)
     storage = SqliteStorage(data_dir / DATABASE_FILE, synchronous=config.synchronous,
-                            mail_key=derive_key(project_key(data_dir), "mail-bodies"))
+                            mail_key=derive_key(project_key(data_dir), "mail-bodies"),
+                            on_batch=metrics.observe_batch)
     await storage.start(ProjectSettings(name=config.project_name))
     container = ServerContainer(
         storage=storage, overlay=overlay, mailer=mailer,
@@ -185,28 +208,28 @@ async def serve(data_dir: Path, config: ServerConfig, *,
         sign_in_limits=sign_in_limits(config), mail_retry=mail_retry_policy(config),
         info=ServerInfo(version=server_version(), overlay=overlay.name,
                         link_lifetime_seconds=config.link_lifetime_minutes * 60),
+        metrics=metrics,
     )
+    backups = BackupService(storage, blob_root=data_dir / BLOB_DIR,
+                            config_file=config_path(data_dir), settings=config.backup,
+                            data_dir=data_dir)
     socket_path = data_dir / ADMIN_SOCKET
     try:
         container.check_dependencies()
         register_admin_methods(container.admin_registry(), storage, container.services(),
                                container.mail_operations())
+        _operations(container, storage, HealthCheck(
+            storage=storage, overlay=overlay, bound_address=listen, mail=mailer.tally,
+            backups=backups, data_dir=data_dir), metrics=metrics, mail=mailer.tally,
+            backups=backups, data_dir=data_dir)
         # Sign-in requests become links and queued mail right after they are answered.
         container.mail_worker().prepare_with(container.devices().issue_requested_links)
         if benchmark:
             install_probes(container, config)
         await _apply_configured_name(container, config)
         container.settings().set(await container.project().settings())
-        try:
-            tcp = bind_tcp(listen, config.port)
-        except OSError as exc:
-            raise CannotListen(f"cannot listen on {base_url}: {exc.strerror}") from exc
-        try:
-            uds = bind_unix(socket_path)
-        except OSError as exc:
-            tcp.close()
-            raise CannotListen(f"cannot listen on {socket_path}: {exc.strerror}") from exc
         limits = connection_limits(config.connections)
+        sockets = _bind_listeners(listen, config, base_url, socket_path)
         overlay_caps = overlay_guard(limits, fd_limit)
         servers = [
             ManagedServer(ListenerConfig(container.overlay_app(), guard=overlay_caps,
@@ -214,7 +237,13 @@ async def serve(data_dir: Path, config: ServerConfig, *,
             ManagedServer(ListenerConfig(container.admin_app(), guard=admin_guard(),
                                          limits=limits, ws_max_size=MAX_WS_MESSAGE)),
         ]
-        _log.info("admin socket %s", socket_path)
+        if config.metrics_port:
+            servers.append(ManagedServer(ListenerConfig(
+                build_metrics_app(metrics.exposition, CONTENT_TYPE), guard=metrics_guard(),
+                limits=limits)))
+            _log.info("metrics on http://%s:%d/metrics", url_host(config.metrics_address),
+                      config.metrics_port)
+        _log.info("admin socket %s (also /metrics)", socket_path)
         _log.info("at most %d overlay connections (%d per peer; file descriptor limit %d)",
                   overlay_caps.max_connections, overlay_caps.max_per_peer, fd_limit)
         watch = (functools.partial(_watch_address, overlay, listen,
@@ -231,8 +260,8 @@ async def serve(data_dir: Path, config: ServerConfig, *,
             if on_ready is not None:
                 on_ready(url)
 
-        await _run(servers, [tcp, uds], container, base_url, on_ready=ready,
-                   watch=watch, on_stop=notifier.stopping)
+        await _run(servers, sockets, container, base_url, on_ready=ready,
+                   watch=watch, on_stop=notifier.stopping, background=[backups.run_schedule])
     finally:
         await notifier.aclose()
         remove_ready(ready_path)
@@ -260,11 +289,44 @@ async def _apply_configured_name(container: ServerContainer, config: ServerConfi
         raise ConfigError(f"project_name in server.json: {exc.message}") from exc
 
 
+def _operations(container: ServerContainer, storage: SqliteStorage, health: HealthCheck, *,
+                metrics: ServerMetrics, mail: MailTally, backups: BackupService,
+                data_dir: Path) -> None:
+    """The operator's health and backup methods on the admin socket, and the figures
+    read at scrape time (D-22)."""
+    register_ops_methods(container.admin_registry(), backups=backups, health=health)
+    watch_server(metrics, storage=storage, hub=container.hub(), mail=mail,
+                 blob_root=data_dir / BLOB_DIR, backups=backups)
+
+
+def _bind_listeners(listen: str, config: ServerConfig, base_url: str,
+                    socket_path: Path) -> list[socket.socket]:
+    """The overlay socket, the admin socket and, when configured, the localhost metrics
+    socket, in the order of the servers; ``CannotListen`` closes what was made."""
+    wanted: list[tuple[str, Callable[[], socket.socket]]] = [
+        (base_url, lambda: bind_tcp(listen, config.port)),
+        (str(socket_path), lambda: bind_unix(socket_path)),
+    ]
+    if config.metrics_port:
+        wanted.append((f"http://{url_host(config.metrics_address)}:{config.metrics_port}",
+                       lambda: listening_tcp(config.metrics_address, config.metrics_port)))
+    made: list[socket.socket] = []
+    for where, bind in wanted:
+        try:
+            made.append(bind())
+        except OSError as exc:
+            for sock in made:
+                sock.close()
+            raise CannotListen(f"cannot listen on {where}: {exc.strerror}") from exc
+    return made
+
+
 async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
                container: ServerContainer, base_url: str, *,
                on_ready: Callable[[str], None] | None,
                watch: Callable[[], Coroutine[Any, Any, None]] | None = None,
-               on_stop: Callable[[], None] | None = None) -> None:
+               on_stop: Callable[[], None] | None = None,
+               background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = ()) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -277,6 +339,7 @@ async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
     forgetter = asyncio.create_task(_forget_sign_in_records(container))
     # Mail queued before this start (or before a crash) goes out now.
     container.mail_worker().start()
+    helpers = [asyncio.create_task(job()) for job in background]
     watchers = [asyncio.create_task(watch())] if watch is not None else []
     while not all(server.started for server in servers):
         if any(task.done() for task in tasks):
@@ -294,10 +357,12 @@ async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
         server.should_exit = True
     sweeper.cancel()
     forgetter.cancel()
+    for helper in helpers:
+        helper.cancel()
     stopper.cancel()
     for watcher in watchers:
         watcher.cancel()
-    results = await asyncio.gather(*tasks, sweeper, forgetter, *watchers,
+    results = await asyncio.gather(*tasks, sweeper, forgetter, *watchers, *helpers,
                                    return_exceptions=True)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.remove_signal_handler(sig)
