@@ -1,6 +1,5 @@
 """Prometheus metrics of one server: counters on the hot path, readings at scrape time."""
 
-from .directory_size import DirectorySize
 from .prometheus import CONTENT_TYPE, ServerMetrics
 
-__all__ = ["CONTENT_TYPE", "DirectorySize", "ServerMetrics"]
+__all__ = ["CONTENT_TYPE", "ServerMetrics"]

@@ -131,6 +131,12 @@ class SqliteAttachments:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._c = conn
 
+    def totals(self) -> tuple[int, int]:
+        """How many attachments are stored and their bytes (for metrics; not in the port)."""
+        count, size = self._c.execute(
+            "SELECT count(*), coalesce(sum(size), 0) FROM attachments").fetchone()
+        return int(count), int(size)
+
     def get(self, sha256: str) -> Attachment | None:
         """The metadata, or ``None``."""
         r = self._c.execute(_ATTACHMENT_GET, (sha256,)).fetchone()

@@ -187,6 +187,10 @@ class SqliteStorage:
             raise StorageClosed("the store is not open")
         return await self._writer.submit(work)
 
+    async def attachment_totals(self) -> tuple[int, int]:
+        """How many attachments are stored, and their bytes (one read)."""
+        return await self.read(lambda repos: repos.attachments.totals())
+
     async def backup(self, target: Path) -> None:
         """Copy a consistent snapshot of the database to ``target`` while writes go on."""
         if self._writer is None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ...adapters.live import EventHub
 from ...adapters.mail.counting import MailTally
-from ...adapters.metrics import DirectorySize, ServerMetrics
+from ...adapters.metrics import ServerMetrics
 from ...adapters.sqlite import SqliteStorage
 from .backups import BackupService
 
@@ -22,7 +22,7 @@ def _file_bytes(*paths: Path) -> float:
 
 
 def watch_server(metrics: ServerMetrics, *, storage: SqliteStorage, hub: EventHub,
-                 mail: MailTally, blob_root: Path, backups: BackupService) -> None:
+                 mail: MailTally, backups: BackupService) -> None:
     """Register the scrape-time readings of the server's parts on ``metrics``."""
     database = storage.path
     wal = database.with_name(database.name + "-wal")
@@ -48,11 +48,14 @@ def watch_server(metrics: ServerMetrics, *, storage: SqliteStorage, hub: EventHu
     metrics.gauge("mail_queue_size", "Emails waiting to be sent.", lambda: 0)
     metrics.gauge("database_bytes", "Size of the database file and its write-ahead log.",
                   lambda: _file_bytes(database, wal))
-    attachments = DirectorySize(blob_root)
-    metrics.refresh_with(attachments.refresh)
-    metrics.gauge("attachment_bytes", "Bytes of stored attachments (measured at most once "
-                  "a minute).", lambda: attachments.bytes)
-    metrics.gauge("attachments", "Stored attachment files.", lambda: attachments.files)
+    stored = [0, 0]  # attachments, bytes: read once per scrape
+
+    async def count_attachments() -> None:
+        stored[:] = await storage.attachment_totals()
+
+    metrics.refresh_with(count_attachments)
+    metrics.gauge("attachment_bytes", "Bytes of stored attachments.", lambda: stored[1])
+    metrics.gauge("attachments", "Stored attachments.", lambda: stored[0])
     metrics.gauge("backup_last_success_timestamp_seconds", "When the newest backup set was "
                   "taken (0: none yet).",
                   lambda: backups.last_success.timestamp() if backups.last_success else 0)

@@ -221,7 +221,7 @@ async def serve(data_dir: Path, config: ServerConfig, *,
         _operations(container, storage, HealthCheck(
             storage=storage, overlay=overlay, bound_address=listen, mail=mailer.tally,
             backups=backups, data_dir=data_dir), metrics=metrics, mail=mailer.tally,
-            backups=backups, data_dir=data_dir)
+            backups=backups)
         # Sign-in requests become links and queued mail right after they are answered.
         container.mail_worker().prepare_with(container.devices().issue_requested_links)
         if benchmark:
@@ -290,13 +290,11 @@ async def _apply_configured_name(container: ServerContainer, config: ServerConfi
 
 
 def _operations(container: ServerContainer, storage: SqliteStorage, health: HealthCheck, *,
-                metrics: ServerMetrics, mail: MailTally, backups: BackupService,
-                data_dir: Path) -> None:
+                metrics: ServerMetrics, mail: MailTally, backups: BackupService) -> None:
     """The operator's health and backup methods on the admin socket, and the figures
     read at scrape time (D-22)."""
     register_ops_methods(container.admin_registry(), backups=backups, health=health)
-    watch_server(metrics, storage=storage, hub=container.hub(), mail=mail,
-                 blob_root=data_dir / BLOB_DIR, backups=backups)
+    watch_server(metrics, storage=storage, hub=container.hub(), mail=mail, backups=backups)
 
 
 def _bind_listeners(listen: str, config: ServerConfig, base_url: str,
