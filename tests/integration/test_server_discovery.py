@@ -29,7 +29,8 @@ OVERLAY_METHODS = DESIGN_METHODS | WORKSPACE_METHODS | {
     "rpc.discover", "user.people", "message.revisions", "events.unsubscribe",
     "project.update"}  # an admin's device changes the project's settings (D-15)
 ADMIN_METHODS = {"admin.links", "admin.expire_links", "admin.resend_link", "admin.backup",
-                 "admin.mail", "admin.mail_retry", "admin.sign_in_requests"}
+                 "admin.mail", "admin.mail_retry", "admin.sign_in_requests",
+                 "admin.backup_now", "admin.health"}
 
 
 async def test_the_served_document_is_valid_openrpc_listing_every_method(
