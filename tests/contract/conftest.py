@@ -10,11 +10,17 @@ import pytest
 from hero_assistance.adapters.memory import MemoryBlobStore, MemoryStorage
 from hero_assistance.domain.ports import BlobStore, Storage
 from hero_assistance.domain.project import ProjectSettings
+from tests.contract._upgrades import upgrade_fixtures, upgraded_and_emptied
 
 PROJECT = ProjectSettings(name="Contract project")
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+# Every database an earlier release made (tests/data/schema), upgraded and emptied: the
+# whole contract suite then runs on a schema that got where it is by migrating.
+UPGRADED = [f"sqlite-upgraded-{path.stem}" for path in upgrade_fixtures()]
+
+
+@pytest.fixture(params=["memory", "sqlite", *UPGRADED])
 async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
     """A fresh, empty store of each kind, its project named ``Contract project``."""
     if request.param == "memory":
@@ -22,6 +28,9 @@ async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         return
     from hero_assistance.adapters.sqlite import SqliteStorage  # noqa: PLC0415
 
+    if request.param.startswith("sqlite-upgraded-"):
+        fixture = request.param.removeprefix("sqlite-upgraded-")
+        upgraded_and_emptied(fixture, tmp_path / "project.sqlite3")
     store = SqliteStorage(tmp_path / "project.sqlite3")
     await store.start(default_project=PROJECT)
     try:

@@ -41,12 +41,29 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, migrations: list[Migration]) -> list[int]:
-    """Apply the migrations the file lacks, each in its own transaction; return their versions.
+def statements(sql: str) -> list[str]:
+    """The statements of a migration script, each complete (triggers keep their body)."""
+    found: list[str] = []
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            found.append(buffer.strip())
+            buffer = ""
+    rest = "\n".join(line for line in buffer.splitlines() if not line.strip().startswith("--"))
+    if rest.strip():
+        found.append(buffer.strip())  # incomplete: SQLite will say what is wrong with it
+    return found
 
-    ``executescript`` commits whatever is open before it runs, so each script carries its
-    own ``BEGIN IMMEDIATE`` … ``COMMIT``, with the version bump inside the transaction: a
-    crash leaves the file at the previous version, never half-migrated.
+
+def migrate(conn: sqlite3.Connection, migrations: list[Migration]) -> list[int]:
+    """Apply the migrations the file lacks, all in ONE transaction; return their versions.
+
+    Either every pending step is applied and ``user_version`` names the last one, or
+    none is and the file is exactly as it was: a failing step (or a crash half way)
+    never leaves a database between two versions that no release has known. Statements
+    run one by one on the connection (not ``executescript``, which commits first), so
+    a failure names its migration.
     """
     current = schema_version(conn)
     latest = migrations[-1].version if migrations else 0
@@ -54,18 +71,20 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration]) -> list[int]:
         raise StorageError(
             f"the database has schema version {current}, newer than this program ({latest})"
         )
-    applied: list[int] = []
-    for step in migrations:
-        if step.version <= current:
-            continue
-        script = (
-            f"BEGIN IMMEDIATE;\n{step.sql}\n;PRAGMA user_version = {step.version};\nCOMMIT;"
-        )
-        try:
-            conn.executescript(script)
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise StorageError(f"migration {step.name} failed: {exc}") from exc
-        applied.append(step.version)
-    return applied
+    pending = [step for step in migrations if step.version > current]
+    if not pending:
+        return []
+    conn.execute("BEGIN IMMEDIATE")
+    step = pending[0]
+    try:
+        for step in pending:
+            for statement in statements(step.sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {step.version}")
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise StorageError(f"migration {step.name} failed, nothing was changed (the schema "
+                           f"stays at version {current}): {exc}") from exc
+    return [step.version for step in pending]

@@ -1,0 +1,157 @@
+"""Every schema version ever released migrates to the current one (issue 19, point 6).
+
+The databases of each past level are committed under tests/data/schema, built by
+``scripts/make_schema_fixtures.py`` (never by hand); the contract suite also runs on
+each of them upgraded and emptied (tests/contract/conftest.py). Here: the fixtures are
+what the script builds, each opens, migrates to the schema a fresh database has, keeps
+its rows readable and writable, and a failing migration changes nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hero_assistance.adapters.sqlite import SqliteStorage, StorageError
+from hero_assistance.adapters.sqlite._fts import register_fold
+from hero_assistance.adapters.sqlite._migrations import Migration, bundled, migrate
+from hero_assistance.domain.events import EventKind, NewEvent
+from hero_assistance.domain.listing import TicketQuery
+from hero_assistance.domain.messages import Visibility
+from hero_assistance.domain.project import ProjectSettings
+from tests.contract._upgrades import FIXTURES, upgrade_fixtures, upgraded_copy
+
+pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parents[2]
+LATEST = len(bundled())
+
+
+def _schema(path: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        rows = conn.execute("SELECT type, name, sql FROM sqlite_master "
+                            "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").fetchall()
+    return [(kind, name, " ".join((sql or "").split())) for kind, name, sql in rows]
+
+
+def _dump(path: Path) -> tuple[int, list[str]]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        register_fold(conn)
+        return (int(conn.execute("PRAGMA user_version").fetchone()[0]),
+                list(conn.iterdump()))
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_the_committed_fixtures_are_exactly_what_the_script_builds() -> None:
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(ROOT / "scripts" / "make_schema_fixtures.py"), "--check"],
+        capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_every_migration_level_has_a_fixture() -> None:
+    assert [p.name for p in upgrade_fixtures()] == [
+        f"v{m.version:04d}.sqlite3" for m in bundled()]
+
+
+@pytest.mark.parametrize("fixture", upgrade_fixtures(), ids=lambda p: p.stem)
+async def test_each_level_opens_migrates_and_keeps_its_rows(fixture: Path,
+                                                           tmp_path: Path) -> None:
+    fresh = SqliteStorage(tmp_path / "fresh.sqlite3")
+    await fresh.start(ProjectSettings(name="fresh"))
+    await fresh.close()
+    copy = tmp_path / "project.sqlite3"
+    shutil.copyfile(fixture, copy)
+
+    store = SqliteStorage(copy)
+    await store.start(ProjectSettings(name="ignored: the project row exists"))
+    try:
+        ada = await store.read(lambda r: r.users.by_email("ada@customer.example"))
+        assert ada is not None
+        assert ada.display_name == "Ada O'Brien"
+        ticket = await store.read(lambda r: r.tickets.get(1))
+        assert ticket is not None
+        assert ticket.tags == ("printer", "floor-2")
+        thread = await store.read(lambda r: r.messages.for_ticket(1, include_internal=True))
+        assert [m.visibility for m in thread] == [Visibility.PUBLIC, Visibility.PUBLIC,
+                                                  Visibility.INTERNAL]
+        assert thread[0].attachments == (
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",)
+        found = await store.read(lambda r: r.tickets.query(TicketQuery(terms=("strasse",))))
+        assert [t.id for t in found.items] == [2]  # FTS kept, folding included
+        assert (await store.read(lambda r: r.project.settings())).name == "Acme support"
+        events = await store.read(lambda r: r.events.after(0, limit=100))
+        assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+        appended = await store.write(lambda r: r.events.append(NewEvent(
+            kind=EventKind.TICKET_UPDATED, ticket_id=1, requester_id=3, internal=False,
+            occurred_at=datetime(2026, 2, 1, tzinfo=UTC), data={"ticket_id": 1})))
+        assert appended.seq == 6  # the sequence goes on where the old release left it
+    finally:
+        await store.close()
+    assert _dump(copy)[0] == LATEST
+    assert _schema(copy) == _schema(tmp_path / "fresh.sqlite3")
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+BROKEN = Migration(LATEST + 1, f"{LATEST + 1:04d}_broken.sql",
+                   "CREATE TABLE half_done (x INTEGER);\n"
+                   "INSERT INTO half_done VALUES (1);\n"
+                   "INSERT INTO no_such_table VALUES (1);\n")
+
+
+@pytest.mark.parametrize("fixture", upgrade_fixtures(), ids=lambda p: p.stem)
+def test_a_failing_migration_leaves_the_database_as_it_was(fixture: Path,
+                                                           tmp_path: Path) -> None:
+    copy = tmp_path / "project.sqlite3"
+    upgraded_copy(fixture.stem, copy)
+    before = _dump(copy)
+    conn = sqlite3.connect(copy, isolation_level=None)
+    try:
+        register_fold(conn)
+        with pytest.raises(StorageError, match=r"migration \d{4}_broken.sql failed, nothing "
+                           r"was changed"):
+            migrate(conn, [*bundled(), BROKEN])
+        assert not conn.in_transaction
+    finally:
+        conn.close()
+    assert _dump(copy) == before
+
+
+def test_a_failing_step_undoes_the_steps_before_it_in_the_same_upgrade(
+        tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        register_fold(conn)
+        with pytest.raises(StorageError, match="broken"):
+            migrate(conn, [*bundled(), BROKEN])  # 0001..latest fine, then the broken one
+        assert conn.execute("PRAGMA user_version").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+    finally:
+        conn.close()
+
+
+def test_a_database_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> None:
+    copy = tmp_path / "project.sqlite3"
+    shutil.copyfile(FIXTURES / f"v{LATEST:04d}.sqlite3", copy)
+    with sqlite3.connect(copy, isolation_level=None) as conn:
+        conn.execute(f"PRAGMA user_version = {LATEST + 5}")
+    before = _dump(copy)
+    conn = sqlite3.connect(copy, isolation_level=None)
+    try:
+        with pytest.raises(StorageError, match="newer than this program"):
+            migrate(conn, bundled())
+    finally:
+        conn.close()
+    assert _dump(copy) == before
