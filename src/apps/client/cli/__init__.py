@@ -84,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ui(args, options)
         if args.command == "serve":
             return asyncio.run(serve(options, out, ready_file=args.ready_file))
+        if args.command == "doctor":
+            from ..doctor import run_doctor  # noqa: PLC0415 - only this command needs it
+
+            return run_doctor(options, out.line)
         return asyncio.run(_run(COMMANDS[args.command], args, options, out))
     except (UsageError, ServiceCallError, OverlayUnavailable, ServiceAlreadyRunning) as exc:
         return _failed(out, exc)

@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--ready-file", type=Path, metavar="PATH",
                        help="once serving, write {pid, url, ...} as JSON to PATH (atomically; "
                        "removed at exit): for supervisors and scripts")
+    command("doctor", "check this device: mycelium, files, disk, each project and its clock")
     add_ui_command(sub, parents=[common])  # the Support tab: apps/client/ui
     return parser
 
