@@ -8,5 +8,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/_env.sh
 source scripts/_env.sh
-hero_env
+hero_env ""   # only what the demo runs: no test, benchmark or browser extras
 exec "$venv/bin/python" scripts/demo.py start

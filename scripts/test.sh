@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/_env.sh
 source scripts/_env.sh
-hero_env
+hero_env "$HERO_TEST_EXTRAS"   # the demo's runtime plus the test, benchmark and browser tools
 # nox runs its sessions in this environment (noxfile.py), not in venvs of their own.
 
 # The end-to-end tests make network namespaces with `ip`; the browser tests drive
