@@ -39,9 +39,11 @@ hero_env() {
     [ -n "$extras" ] && target=".[$extras]"
     echo "== installing hero_assistance${extras:+ [$extras]} (first time: a minute or so)"
     # pip's own output, one short line per package, so a slow download shows progress.
+    # --no-compile: modules are byte-compiled when first imported, not all at install
+    # (the dependencies bring large packages the programs never import).
     # (In an `if`, so that set -e leaves the failure to us; pipefail reports pip's.)
     if ! "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
-            -e "$target" 2>&1 | sed -un \
+            --no-compile -e "$target" 2>&1 | sed -un \
             -e 's/^Collecting \([^ ]*\).*/   collecting \1/p' \
             -e 's/^Installing collected packages: .*/   installing/p' \
             -e 's/^Successfully installed .*/   done/p' \
