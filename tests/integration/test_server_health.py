@@ -133,3 +133,17 @@ async def test_the_daemon_gone_and_the_address_changed_are_unhealthy(tmp_path: P
         ok, detail = await _overlay_finding(check)
         assert not ok
         assert "the mycelium daemon does not answer" in detail
+
+
+@pytest.mark.parametrize("role", ["customer", "agent", "admin", None])
+async def test_health_and_backup_now_are_refused_on_the_overlay_for_every_role(
+        server: ServerProcess, role: str | None) -> None:
+    address = {"customer": "127.0.0.85", "agent": "127.0.0.86", "admin": "127.0.0.87",
+               None: "127.0.0.88"}[role]
+    if role is not None:
+        server.person(role, address)
+    async with RpcClient(server, address) as device:
+        for method in ("admin.health", "admin.backup_now"):
+            refused = await device.error(method)
+            assert refused.code == (-32002 if role else -32001), (method, refused.message)
+    assert not (server.data_dir / "backups").exists()

@@ -196,11 +196,15 @@ def _check_database(path: Path) -> int:
 
 
 def _referenced_blobs(database: Path) -> list[str]:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, isolation_level=None)
     try:
-        return [row[0] for row in conn.execute("SELECT sha256 FROM attachments ORDER BY sha256")]
-    finally:
-        conn.close()
+        conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, isolation_level=None)
+        try:
+            return [row[0] for row in
+                    conn.execute("SELECT sha256 FROM attachments ORDER BY sha256")]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"{database}: cannot list its attachments: {exc}") from exc
 
 
 def _blob_path(root: Path, sha: str) -> Path:

@@ -90,7 +90,12 @@ class BackupService:
             await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
             try:
                 await self.backup_now()
-            except BackupError:
+            except BackupError:  # logged and counted by backup_now; health reports it
+                await asyncio.sleep(min(RETRY_AFTER, every).total_seconds())
+            except Exception:  # noqa: BLE001 - the schedule must outlive a bug in one backup
+                self.failures += 1
+                self.last_error = "unexpected error (see the log)"
+                _log.exception("scheduled backup failed")
                 await asyncio.sleep(min(RETRY_AFTER, every).total_seconds())
 
     def overdue(self, now: datetime) -> bool:
