@@ -9,6 +9,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -144,3 +145,31 @@ def test_no_watchdog_pings_when_the_watchdog_belongs_to_another_process(
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(DEADLINE) == 0
+
+
+@pytest.mark.parametrize("command", ["serve", "ui"])
+def test_the_client_service_and_the_tab_say_ready_and_stopping(
+        tmp_path: Path, manager: ServiceManager, command: str) -> None:
+    socket_path = tmp_path / "client.sock"
+    argv = [sys.executable, "-m", "hero_assistance.apps.client.cli", "--config-dir",
+            str(tmp_path / "config"), "--socket", str(socket_path), "--overlay", "loopback",
+            "--device", "127.0.0.97", "--no-service", command]
+    if command == "ui":
+        argv += ["--port", str(free_port())]
+    env = child_environment() | {"NOTIFY_SOCKET": str(manager.path),
+                                 "WATCHDOG_USEC": str(WATCHDOG_USEC)}
+    with (tmp_path / "client.log").open("wb") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
+                                   stdin=subprocess.DEVNULL, env=env)
+    try:
+        manager.wait_for("READY=1", process)
+        if command == "serve":
+            assert socket_path.exists()  # ready only once the service socket is there
+        manager.wait_for("WATCHDOG=1", process)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(DEADLINE) == 0, (tmp_path / "client.log").read_text()
+        manager.wait_for("STOPPING=1", process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
