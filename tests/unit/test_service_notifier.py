@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -60,3 +62,41 @@ def test_the_watchdog_interval_is_half_the_timeout_for_this_process_only() -> No
     assert ServiceNotifier(env | {"WATCHDOG_USEC": "soon"}).watchdog_interval is None
     assert ServiceNotifier({"WATCHDOG_USEC": "30000000"}).watchdog_interval is None
     assert ServiceNotifier({"NOTIFY_SOCKET": "relative"}).enabled is False
+
+
+def test_a_wedged_event_loop_stops_the_watchdog_pings(tmp_path: Path) -> None:
+    path = tmp_path / "w.sock"
+    arrivals: list[float] = []
+    with _receiver(str(path)) as sock:
+        sock.settimeout(0.05)
+
+        def listen() -> None:
+            while not done.is_set():
+                try:
+                    if sock.recv(100) == b"WATCHDOG=1":
+                        arrivals.append(time.monotonic())
+                except TimeoutError:
+                    continue
+
+        done = threading.Event()
+        thread = threading.Thread(target=listen)
+        thread.start()
+        notifier = ServiceNotifier({"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "100000"})
+
+        async def main() -> tuple[float, float]:
+            notifier.ready()
+            await asyncio.sleep(0.5)  # healthy: a ping every 50 ms
+            wedged_at = time.monotonic()
+            time.sleep(1.0)  # noqa: ASYNC251 - the point: a handler that blocks the loop
+            wedged_until = time.monotonic()
+            await asyncio.sleep(0.2)
+            await notifier.aclose()
+            return wedged_at, wedged_until
+
+        wedged_at, wedged_until = asyncio.run(main())
+        done.set()
+        thread.join(5)
+    before = [t for t in arrivals if t < wedged_at]
+    during = [t for t in arrivals if wedged_at + 0.05 < t < wedged_until]
+    assert len(before) >= 3, arrivals
+    assert during == [], "a blocked loop must not look alive to systemd"
