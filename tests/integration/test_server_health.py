@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import anyio
@@ -135,9 +135,20 @@ async def test_the_daemon_gone_and_the_address_changed_are_unhealthy(tmp_path: P
         assert "the mycelium daemon does not answer" in detail
 
 
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server of this module's own: the session's limits the operator's writes."""
+    running = start_server(tmp_path_factory.mktemp("health"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.mark.parametrize("role", ["customer", "agent", "admin", None])
 async def test_health_and_backup_now_are_refused_on_the_overlay_for_every_role(
-        server: ServerProcess, role: str | None) -> None:
+        own_server: ServerProcess, role: str | None) -> None:
+    server = own_server
     address = {"customer": "127.0.0.85", "agent": "127.0.0.86", "admin": "127.0.0.87",
                None: "127.0.0.88"}[role]
     if role is not None:
