@@ -10,58 +10,32 @@ with this machine's clock (to the second, which is all the header says).
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 
 import httpx
 
 from ...adapters.mycelium import DEFAULT_API, MyceliumApi, MyceliumError
+from .._checks import Finding, private, report
 from .followed import FollowedProjects
 from .runtime import ClientOptions
 
 MAX_SKEW_SECONDS = 60.0
 LOW_DISK_BYTES = 64 * 1024 * 1024
 REACH_TIMEOUT = 10.0
-EXIT_OK, EXIT_PROBLEMS = 0, 1
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One check: ``ok``, what was found, and what to do when it is not ok."""
-
-    check: str
-    ok: bool
-    detail: str
-    advice: str = ""
-
-
-def _private(path: Path, *, mode: int, what: str) -> Finding:
-    info = path.stat()
-    if info.st_uid != os.geteuid():
-        return Finding(what, ok=False, detail=f"{path} belongs to uid {info.st_uid}",
-                       advice=f"run the client as its owner, or chown {os.geteuid()} {path}")
-    if stat.S_IMODE(info.st_mode) & ~mode:
-        return Finding(what, ok=False, detail=f"{path} has mode "
-                       f"{stat.S_IMODE(info.st_mode):o}; others may use it",
-                       advice=f"chmod {mode:o} {path}")
-    return Finding(what, ok=True, detail=f"{path} (mode {stat.S_IMODE(info.st_mode):o})")
 
 
 def _files(options: ClientOptions) -> list[Finding]:
     found = []
     config = options.config_dir
     if config.exists():
-        found.append(_private(config, mode=0o700, what="config directory"))
+        found.append(private(config, mode=0o700, what="config directory"))
     else:
         found.append(Finding("config directory", ok=True, detail=f"{config} (not created yet)"))
     if options.socket_path.exists():
-        found.append(_private(options.socket_path, mode=0o600, what="service socket"))
+        found.append(private(options.socket_path, mode=0o600, what="service socket"))
     else:
         found.append(Finding("service socket", ok=True, detail="the local service is not "
                              "running (every command then opens the library itself)"))
@@ -162,11 +136,4 @@ async def diagnose(options: ClientOptions) -> list[Finding]:
 
 def run_doctor(options: ClientOptions, say: Callable[[str], None]) -> int:
     """Print every finding with what to do about each problem; 1 if there is any."""
-    findings = asyncio.run(diagnose(options))
-    for finding in findings:
-        say(f"{'ok  ' if finding.ok else 'FAIL'} {finding.check}: {finding.detail}")
-        if not finding.ok and finding.advice:
-            say(f"     -> {finding.advice}")
-    problems = sum(not f.ok for f in findings)
-    say("no problems found" if not problems else f"{problems} problem(s) found")
-    return EXIT_OK if not problems else EXIT_PROBLEMS
+    return report(asyncio.run(diagnose(options)), say)

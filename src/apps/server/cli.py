@@ -258,13 +258,13 @@ def _backup_now(admin: AdminClient) -> int:
 
 
 def _health(admin: AdminClient) -> int:
-    report: dict[str, Any] = admin.call("admin.health")
-    for finding in report["findings"]:
-        mark = "ok  " if finding["ok"] else "FAIL"
-        _say(f"{mark} {finding['check']}: {finding['detail']}")
-        if not finding["ok"] and finding["advice"]:
-            _say(f"     -> {finding['advice']}")
-    return EXIT_OK if report["healthy"] else EXIT_UNHEALTHY
+    from .._checks import Finding, report  # noqa: PLC0415 - only this command needs it
+
+    answer: dict[str, Any] = admin.call("admin.health")
+    findings = [Finding(f["check"], ok=bool(f["ok"]), detail=str(f["detail"]),
+                        advice=str(f["advice"])) for f in answer["findings"]]
+    code = report(findings, _say, summary=False)
+    return EXIT_OK if answer["healthy"] and code == EXIT_OK else EXIT_UNHEALTHY
 
 
 def _restore(data_dir: Path, args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ import asyncio
 import os
 import shutil
 import sqlite3
-import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from ...adapters.mail.smtp import probe_smtp
 from ...adapters.mycelium import MyceliumError, MyceliumOverlay
 from ...adapters.sqlite._migrations import bundled
 from ...domain.errors import Unavailable
+from .._checks import Finding, private, report
 from .admin_client import AdminClient, AdminError, ServerNotRunning
 from .config import (
     ADMIN_SOCKET,
@@ -26,32 +26,15 @@ from .config import (
     ServerConfig,
     load_config,
 )
-from .health import LOW_DISK_BYTES, Finding
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
-
-
-def _private(path: Path, *, mode: int, what: str) -> Finding:
-    """``path`` belongs to this user and nobody else may use it."""
-    info = path.stat()
-    if info.st_uid != os.geteuid():
-        return Finding(what, ok=False, detail=f"{path} belongs to uid {info.st_uid}, not to "
-                       f"this user ({os.geteuid()})",
-                       advice=f"run as the server's user, or chown it: chown -R "
-                       f"{os.geteuid()} {path}")
-    if stat.S_IMODE(info.st_mode) & ~mode:
-        return Finding(what, ok=False, detail=f"{path} has mode "
-                       f"{stat.S_IMODE(info.st_mode):o}; others may read it",
-                       advice=f"chmod {mode:o} {path}")
-    return Finding(what, ok=True, detail=f"{path} (mode {stat.S_IMODE(info.st_mode):o})")
+from .health import LOW_DISK_BYTES
 
 
 def _permissions(data_dir: Path) -> list[Finding]:
-    found = [_private(data_dir, mode=0o700, what="data directory"),
-             _private(data_dir / CONFIG_FILE, mode=0o600, what="server.json")]
+    found = [private(data_dir, mode=0o700, what="data directory"),
+             private(data_dir / CONFIG_FILE, mode=0o600, what="server.json")]
     socket_path = data_dir / ADMIN_SOCKET
     if socket_path.exists():
-        found.append(_private(socket_path, mode=0o600, what="admin socket"))
+        found.append(private(socket_path, mode=0o600, what="admin socket"))
     for path in (data_dir, data_dir / DATABASE_FILE):
         if path.exists() and os.geteuid() != 0 and not os.access(path, os.W_OK):
             found.append(Finding("database", ok=False, detail=f"{path} is not writable",
@@ -168,11 +151,4 @@ def diagnose(data_dir: Path) -> list[Finding]:
 
 def run_doctor(data_dir: Path, say: Callable[[str], None]) -> int:
     """Print every finding, with what to do about each problem; 1 if there is any."""
-    findings = diagnose(data_dir)
-    for finding in findings:
-        say(f"{'ok  ' if finding.ok else 'FAIL'} {finding.check}: {finding.detail}")
-        if not finding.ok and finding.advice:
-            say(f"     -> {finding.advice}")
-    problems = sum(not f.ok for f in findings)
-    say("no problems found" if not problems else f"{problems} problem(s) found")
-    return EXIT_OK if not problems else EXIT_PROBLEMS
+    return report(diagnose(data_dir), say)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,20 +18,11 @@ from ...adapters.mail.counting import MailTally
 from ...adapters.mycelium import MyceliumError, MyceliumOverlay
 from ...adapters.sqlite import SqliteStorage, StorageError
 from ...domain.ports import Overlay
+from .._checks import Finding
 from .backups import BackupService
 
 WRITE_TIMEOUT = 10.0  # longer than SQLite's busy timeout, so a lock shows as its error
 LOW_DISK_BYTES = 256 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One check: ``ok``, what was found, and what to do when it is not ok."""
-
-    check: str
-    ok: bool
-    detail: str
-    advice: str = ""
 
 
 class HealthCheck:
