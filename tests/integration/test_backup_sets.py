@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -150,3 +151,140 @@ async def test_restore_wants_a_new_data_directory(tmp_path: Path) -> None:
     restored = restore_set(path, tmp_path / "new")
     assert restored.attachments == 2
     assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
+
+
+def _modes(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_mode & 0o777 for p in root.rglob("*")}
+
+
+async def test_sets_and_restored_directories_are_private_whatever_the_umask(
+        tmp_path: Path) -> None:
+    previous = os.umask(0o022)  # the usual umask: new files readable by everyone
+    try:
+        storage, blob_root, _ = await _project(tmp_path / "live")
+        try:
+            (tmp_path / "live" / "server.json").write_text('{"smtp_password": "hunter2"}')
+            path = await _take(storage, blob_root, tmp_path / "backups", T0,
+                               tmp_path / "live" / "server.json")
+        finally:
+            await storage.close()
+        restore_set(path, tmp_path / "restored")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "backups").stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o700
+    in_set = _modes(path)
+    assert {name: mode for name, mode in in_set.items()
+            if (path / name).is_dir() and mode != 0o700} == {}
+    for private in (DATABASE, "server.json", "manifest.json"):
+        assert in_set[private] == 0o600, private
+    restored = _modes(tmp_path / "restored")
+    assert (tmp_path / "restored").stat().st_mode & 0o777 == 0o700
+    assert {name: mode for name, mode in restored.items()
+            if mode != (0o700 if (tmp_path / "restored" / name).is_dir() else 0o600)} == {}
+
+
+def _rewrite_manifest(path: Path, **changes: object) -> None:
+    """What an attacker who edits a file also does: make the manifest agree with it."""
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest.update(changes)
+    (path / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def _a_set(tmp_path: Path) -> tuple[Path, list[str]]:
+    storage, blob_root, shas = await _project(tmp_path / "live")
+    try:
+        (tmp_path / "live" / "server.json").write_text('{"project_name": "Backups"}')
+        path = await _take(storage, blob_root, tmp_path / "backups", T0,
+                           tmp_path / "live" / "server.json")
+    finally:
+        await storage.close()
+    return path, shas
+
+
+def _edit_database(path: Path, sql: str) -> None:
+    db = sqlite3.connect(path / DATABASE)
+    try:
+        db.executescript(sql)
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("tamper", [
+    "database edited", "config edited", "database hash removed", "blob is a link",
+    "database is a link", "config is a link", "attachment named by a path",
+])
+async def test_a_tampered_set_is_refused_for_restore(tmp_path: Path, tamper: str) -> None:
+    path, shas = await _a_set(tmp_path)
+    secret = tmp_path / "secret"
+    secret.write_text("not for the data directory")
+    blob = path / "attachments" / shas[0][:2] / shas[0][2:]
+    if tamper == "database edited":  # a valid database still: only its hash tells
+        _edit_database(path, "UPDATE project SET name = 'Owned'")
+    elif tamper == "config edited":
+        (path / "server.json").write_text('{"project_name": "Owned"}')
+    elif tamper == "database hash removed":
+        manifest = json.loads((path / "manifest.json").read_text())
+        del manifest["database_sha256"]
+        (path / "manifest.json").write_text(json.dumps(manifest))
+    elif tamper == "blob is a link":  # the very same bytes, through a link to the live store
+        blob.unlink()
+        blob.symlink_to(tmp_path / "live" / "attachments" / shas[0][:2] / shas[0][2:])
+    elif tamper in ("database is a link", "config is a link"):
+        name = DATABASE if tamper == "database is a link" else "server.json"
+        (path / name).rename(tmp_path / name)
+        (path / name).symlink_to(tmp_path / name)
+    else:
+        _rewrite_manifest(path, attachments=[{"sha256": "../../../secret", "bytes": 1}])
+    with pytest.raises(BackupError):
+        restore_set(path, tmp_path / "restored")
+    assert not (tmp_path / "restored").exists() or not any((tmp_path / "restored").iterdir())
+
+
+@pytest.mark.parametrize("foreign", [
+    "trigger added", "table added", "another program's database", "newer schema",
+    "another format",
+])
+async def test_a_foreign_set_is_refused_even_with_a_matching_manifest(
+        tmp_path: Path, foreign: str) -> None:
+    path, _ = await _a_set(tmp_path)
+    if foreign == "trigger added":  # would run inside the server on every new ticket
+        _edit_database(path, "CREATE TRIGGER spy AFTER INSERT ON tickets BEGIN "
+                       "UPDATE users SET role = 'admin'; END;")
+    elif foreign == "table added":
+        _edit_database(path, "CREATE TABLE stash (data BLOB)")
+    elif foreign == "another program's database":
+        (path / DATABASE).unlink()
+        _edit_database(path, "CREATE TABLE attachments (sha256 TEXT); PRAGMA user_version = 1")
+        _rewrite_manifest(path, attachments=[])
+    elif foreign == "newer schema":
+        _edit_database(path, "PRAGMA user_version = 999")
+    else:
+        _rewrite_manifest(path, format=99)
+    _rewrite_manifest(path, database_sha256=_sha(path / DATABASE))
+    said = {"trigger added": "not made by its migrations: spy",
+            "table added": "not made by its migrations: stash",
+            "another program's database": "not the one of version 1",
+            "newer schema": "newer than this program",
+            "another format": "was not made by this program"}[foreign]
+    with pytest.raises(BackupError, match=said):
+        restore_set(path, tmp_path / "restored")
+    assert not (tmp_path / "restored").exists() or not any((tmp_path / "restored").iterdir())
+
+
+async def test_restore_copies_only_what_the_manifest_lists(tmp_path: Path) -> None:
+    path, shas = await _a_set(tmp_path)
+    secret = tmp_path / "secret"
+    secret.write_text("not for the data directory")
+    (path / "attachments" / "zz").mkdir()
+    (path / "attachments" / "zz" / "extra").symlink_to(secret)
+    (path / "notes.txt").write_text("left behind")
+    restore_set(path, tmp_path / "restored")
+    files = sorted(str(p.relative_to(tmp_path / "restored"))
+                   for p in (tmp_path / "restored").rglob("*") if not p.is_dir())
+    assert files == sorted([DATABASE, "server.json",
+                            *(f"attachments/{sha[:2]}/{sha[2:]}" for sha in shas)])

@@ -11,7 +11,15 @@
 
 The set is built under ``.partial-<time>/`` and renamed into place only once the copy
 passed ``PRAGMA integrity_check`` and every blob matched its hash: a directory named
-``backup-*`` is always complete.
+``backup-*`` is always complete. Only its owner can enter it (0700; the database, the
+config and the manifest are 0600 too).
+
+A set to restore may have been copied anywhere and back, so restore trusts nothing in
+it: the manifest names the SHA-256 of the database and of the config as well as of
+every blob, the database's schema must be exactly what this program's migrations make
+at its level (no table, index or trigger added), every file it uses must be a regular
+file (a symbolic link could point anywhere on the host), and only what the manifest
+lists is copied.
 """
 
 from __future__ import annotations
@@ -20,12 +28,16 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from ..sqlite import schema_problem
 
 SET_PREFIX = "backup-"
 PARTIAL_PREFIX = ".partial-"
@@ -34,6 +46,7 @@ ATTACHMENTS = "attachments"
 CONFIG = "server.json"
 MANIFEST = "manifest.json"
 FORMAT = 1
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class BackupError(Exception):
@@ -110,14 +123,18 @@ def finish_set(partial: Path, blob_root: Path, *, taken_at: datetime,
     """Check the snapshot, add its attachments and the config, name the set complete."""
     try:
         database = partial / DATABASE
+        database.chmod(0o600)  # SQLite made it with the umask's mode
         schema = _check_database(database)
         blobs = _copy_blobs(database, blob_root, partial / ATTACHMENTS)
+        manifest: dict[str, Any] = {
+            "format": FORMAT, "taken_at": taken_at.astimezone(UTC).isoformat(),
+            "schema_version": schema, "database_bytes": database.stat().st_size,
+            "database_sha256": _file_sha256(database), "integrity_check": "ok",
+            "attachments": blobs}
         if config_file is not None and config_file.exists():
             shutil.copy2(config_file, partial / CONFIG)
             (partial / CONFIG).chmod(0o600)
-        manifest = {"format": FORMAT, "taken_at": taken_at.astimezone(UTC).isoformat(),
-                    "schema_version": schema, "database_bytes": database.stat().st_size,
-                    "integrity_check": "ok", "attachments": blobs}
+            manifest["config_sha256"] = _file_sha256(partial / CONFIG)
         _write_synced(partial / MANIFEST, json.dumps(manifest, indent=2).encode())
         _fsync_tree(partial)
         final = partial.with_name(set_name(taken_at))
@@ -135,11 +152,18 @@ def abandon(partial: Path) -> None:
 
 
 def verify_set(path: Path) -> BackupSet:
-    """Check a set as restore needs it: manifest, integrity, every blob and its hash."""
+    """Check a set as restore needs it (``BackupError`` says what is wrong): a manifest
+    of this format, every file it names regular and matching its SHA-256, a database
+    that passes the integrity checks, whose schema is this program's and whose
+    attachments are exactly those listed."""
     backup = BackupSet.read(path)
-    _check_database(path / DATABASE)
-    manifest = json.loads((path / MANIFEST).read_text())
-    listed = {a["sha256"] for a in manifest["attachments"]}
+    manifest = _manifest(path)
+    _check_file(path / DATABASE, manifest.get("database_sha256"), what="the database")
+    config = path / CONFIG
+    if config.is_symlink() or config.exists() or "config_sha256" in manifest:
+        _check_file(config, manifest.get("config_sha256"), what=CONFIG)
+    _check_database(path / DATABASE, foreign_check=True)
+    listed = _listed_blobs(path, manifest)
     if listed != set(_referenced_blobs(path / DATABASE)):
         raise BackupError(f"{path}: the manifest and the database name different attachments")
     for sha in sorted(listed):
@@ -148,20 +172,23 @@ def verify_set(path: Path) -> BackupSet:
 
 
 def restore_set(path: Path, data_dir: Path) -> BackupSet:
-    """Copy a verified set into a new (absent or empty) data directory."""
+    """Copy a verified set into a new (absent or empty) data directory: the database,
+    the config and the listed attachments, nothing else the set may hold."""
     backup = verify_set(path)
     if data_dir.exists() and any(data_dir.iterdir()):
         raise BackupError(f"{data_dir} is not empty; restore into a new data directory")
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     data_dir.chmod(0o700)
     try:
-        shutil.copy2(path / DATABASE, data_dir / DATABASE)
-        (data_dir / DATABASE).chmod(0o600)
-        if (path / ATTACHMENTS).is_dir():
-            shutil.copytree(path / ATTACHMENTS, data_dir / ATTACHMENTS)
+        _copy_private(path / DATABASE, data_dir / DATABASE)
+        (data_dir / ATTACHMENTS).mkdir(mode=0o700)
+        for sha in sorted(_listed_blobs(path, _manifest(path))):
+            target = _blob_path(data_dir / ATTACHMENTS, sha)
+            target.parent.mkdir(exist_ok=True, mode=0o700)
+            _copy_private(_blob_path(path / ATTACHMENTS, sha), target)
+            _check_blob(target, sha)  # what was copied, not what was checked before
         if (path / CONFIG).exists():
-            shutil.copy2(path / CONFIG, data_dir / CONFIG)
-            (data_dir / CONFIG).chmod(0o600)
+            _copy_private(path / CONFIG, data_dir / CONFIG)
         _fsync_tree(data_dir)
     except BaseException:
         for child in data_dir.iterdir():
@@ -175,8 +202,71 @@ def restore_set(path: Path, data_dir: Path) -> BackupSet:
 
 # -- checks and copies ---------------------------------------------------------------
 
-def _check_database(path: Path) -> int:
-    """``PRAGMA integrity_check`` and ``foreign_key_check`` on a copy; its schema version."""
+def _manifest(path: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((path / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"{path} is not a backup set (no readable {MANIFEST}): {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{path}: a backup set of format {FORMAT} was expected; this one "
+                          "was not made by this program")
+    return manifest
+
+
+def _listed_blobs(path: Path, manifest: dict[str, Any]) -> set[str]:
+    try:
+        listed = {entry["sha256"] for entry in manifest["attachments"]}
+    except (KeyError, TypeError) as exc:
+        raise BackupError(f"{path}: the manifest's attachments are unreadable") from exc
+    bad = sorted(str(sha)[:80] for sha in listed
+                 if not isinstance(sha, str) or not _SHA256.match(sha))
+    if bad:
+        raise BackupError(f"{path}: the manifest names attachments that are no SHA-256: {bad}")
+    return listed
+
+
+def _regular(path: Path, what: str) -> None:
+    """``path`` must be a regular file itself, not a link to one (it could be any file)."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        raise BackupError(f"{what} is missing ({path})") from None
+    if not stat.S_ISREG(mode):
+        raise BackupError(f"{what} is not a regular file ({path}); refused")
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_file(path: Path, sha: object, *, what: str) -> None:
+    _regular(path, what)
+    if not isinstance(sha, str) or not _SHA256.match(sha):
+        raise BackupError(f"{path.parent}: the manifest gives no SHA-256 of {what}")
+    if _file_sha256(path) != sha:
+        raise BackupError(f"{what} was changed after the backup was taken ({path}): it "
+                          "does not match the manifest")
+
+
+def _copy_private(source: Path, target: Path) -> None:
+    """Copy a regular file to a new ``target`` only its owner can read (0600)."""
+    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        with os.fdopen(fd, "rb", closefd=False) as src, \
+                os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+                          "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    finally:
+        os.close(fd)
+
+
+def _check_database(path: Path, *, foreign_check: bool = False) -> int:
+    """``PRAGMA integrity_check`` and ``foreign_key_check`` on a copy; its schema version.
+    With ``foreign_check``, a schema this program's migrations did not make is refused."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
     except sqlite3.Error as exc:
@@ -188,6 +278,10 @@ def _check_database(path: Path) -> int:
         dangling = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
         if dangling:
             raise BackupError(f"{path} has dangling references: {dangling}")
+        problem = schema_problem(conn) if foreign_check else None
+        if problem is not None:
+            raise BackupError(f"{path} is not a hero_assistance database this program can "
+                              f"restore: {problem}")
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
     except sqlite3.Error as exc:
         raise BackupError(f"{path} cannot be checked: {exc}") from exc
@@ -212,6 +306,7 @@ def _blob_path(root: Path, sha: str) -> Path:
 
 
 def _check_blob(path: Path, sha: str) -> int:
+    _regular(path, f"attachment {sha}")
     digest = hashlib.sha256()
     size = 0
     try:
@@ -229,9 +324,10 @@ def _check_blob(path: Path, sha: str) -> int:
 def _copy_blobs(database: Path, blob_root: Path, target: Path) -> list[dict[str, Any]]:
     """Every blob the snapshot references, linked (same disk) or copied, then checked."""
     copied = []
+    target.mkdir(mode=0o700, exist_ok=True)  # parents=True would make it with the umask's
     for sha in _referenced_blobs(database):
         source, dest = _blob_path(blob_root, sha), _blob_path(target, sha)
-        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        dest.parent.mkdir(exist_ok=True, mode=0o700)
         try:
             os.link(source, dest)
         except FileNotFoundError:

@@ -9,6 +9,7 @@ from .errors import (
     StorageError,
     ValueOutOfRange,
 )
+from .schema import schema_problem
 from .storage import SqliteStorage
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "StorageError",
     "ValueOutOfRange",
     "WriterStats",
+    "schema_problem",
 ]
