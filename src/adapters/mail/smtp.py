@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ssl
 from dataclasses import dataclass
 from typing import Literal
@@ -105,5 +106,21 @@ async def probe_smtp(settings: SmtpSettings) -> str:
         await client.quit()
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
         client.close()
-        raise Unavailable(f"{s.host}:{s.port}: {exc or type(exc).__name__}") from exc
+        said = without_password(str(exc) or type(exc).__name__, s)
+        raise Unavailable(f"{s.host}:{s.port}: {said}") from None  # the cause quotes too
     return response.message.splitlines()[0] if response.message else ""
+
+
+def without_password(text: str, settings: SmtpSettings) -> str:
+    """``text`` (a mail server's answer) without the password in any form a login sent
+    it in: some servers quote the line they refuse, and AUTH LOGIN's and AUTH PLAIN's
+    lines are the password in base64."""
+    if not settings.password:
+        return text
+    password = settings.password.encode()
+    user = settings.username.encode()
+    forms = {settings.password, *(base64.b64encode(raw).decode() for raw in (
+        password, b"\0" + user + b"\0" + password, user + b"\0" + user + b"\0" + password))}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "[password withheld]")
+    return text
