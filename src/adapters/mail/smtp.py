@@ -83,7 +83,7 @@ class SmtpMailer:
         s = self._settings
         detail = type(exc).__name__
         if isinstance(exc, aiosmtplib.SMTPResponseException):
-            detail = f"{exc.code} {exc.message}"
+            detail = without_password(f"{exc.code} {exc.message}", s)
         # The detail names what went wrong, never the credentials.
         return Unavailable(f"the mail server {s.host}:{s.port} did not accept the email "
                            f"({detail}); try again later")
