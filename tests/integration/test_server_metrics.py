@@ -118,7 +118,8 @@ async def test_live_subscribers_attachment_bytes_and_mail(
     assert _value(samples, "attachments") >= 1
     assert _value(samples, "mail_sent_total") >= 1  # the sign-in emails (outbox)
     assert _value(samples, "mail_failures_total") == 0
-    assert _value(samples, "mail_queue_size") == 0
+    assert _value(samples, "mail_queue_size") == 0  # the worker sent them all
+    assert _value(samples, "mail_queue_given_up") == 0
     assert _value(samples, "live_dropped_slow_subscribers_total") == 0
 
 

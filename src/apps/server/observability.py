@@ -8,6 +8,7 @@ from ...adapters.live import EventHub
 from ...adapters.mail.counting import MailTally
 from ...adapters.metrics import ServerMetrics
 from ...adapters.sqlite import SqliteStorage
+from ...domain.mail_queue import MailStatus
 from .backups import BackupService
 
 
@@ -43,9 +44,17 @@ def watch_server(metrics: ServerMetrics, *, storage: SqliteStorage, hub: EventHu
                     lambda: mail.sent)
     metrics.counter("mail_failures", "Emails the mail server or outbox did not take.",
                     lambda: mail.failed)
-    # Sign-in mail is sent while the request is answered, so nothing waits: 0. H3's
-    # durable mail queue reports its pending entries here once it lands.
-    metrics.gauge("mail_queue_size", "Emails waiting to be sent.", lambda: 0)
+    queue = dict.fromkeys(MailStatus, 0)  # read once per scrape
+
+    async def count_mail() -> None:
+        counts = await storage.read(lambda repos: repos.mail_queue.counts())
+        queue.update({status: counts.get(status, 0) for status in MailStatus})
+
+    metrics.refresh_with(count_mail)
+    metrics.gauge("mail_queue_size", "Emails in the durable mail queue waiting to be sent "
+                  "(D-15).", lambda: queue[MailStatus.PENDING])
+    metrics.gauge("mail_queue_given_up", "Emails the mail queue gave up on (mail retry ID "
+                  "sends one again).", lambda: queue[MailStatus.FAILED])
     metrics.gauge("database_bytes", "Size of the database file and its write-ahead log.",
                   lambda: _file_bytes(database, wal))
     stored = [0, 0]  # attachments, bytes: read once per scrape
