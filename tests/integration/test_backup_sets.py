@@ -25,6 +25,7 @@ from hero_assistance.adapters.backups import (
 from hero_assistance.adapters.backups.sets import DATABASE
 from hero_assistance.adapters.blobs import FileBlobStore
 from hero_assistance.adapters.sqlite import SqliteStorage
+from hero_assistance.adapters.sqlite._migrations import bundled
 from hero_assistance.domain.attachments import Attachment
 from hero_assistance.domain.project import ProjectSettings
 from tests.unit.images import png_image
@@ -76,7 +77,7 @@ async def test_a_set_holds_the_referenced_blobs_only_and_verifies(tmp_path: Path
     assert stored == sorted(shas)  # the orphan blob is not in the set
     manifest = json.loads((path / "manifest.json").read_text())
     assert manifest["integrity_check"] == "ok"
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == len(bundled())  # the newest schema
     assert (path / "server.json").stat().st_mode & 0o777 == 0o600
     assert path.stat().st_mode & 0o777 == 0o700
 
