@@ -104,6 +104,39 @@ async def test_each_level_opens_migrates_and_keeps_its_rows(fixture: Path,
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
+def _level(fixture: Path) -> int:
+    return int(fixture.stem.removeprefix("v"))
+
+
+@pytest.mark.parametrize("fixture", [f for f in upgrade_fixtures() if _level(f) >= 3],
+                         ids=lambda p: p.stem)
+async def test_workspace_rows_are_kept_from_level_3_on(fixture: Path, tmp_path: Path) -> None:
+    # Teams, routing, unread marks, canned replies and why a change happened (0003).
+    copy = tmp_path / "project.sqlite3"
+    shutil.copyfile(fixture, copy)
+    store = SqliteStorage(copy)
+    await store.start(ProjectSettings(name="ignored"))
+    try:
+        team = await store.read(lambda r: r.teams.get(1))
+        assert team is not None
+        assert team.name == "Printers & hardware"
+        reopened = await store.read(lambda r: r.tickets.get(5))
+        assert reopened is not None
+        assert reopened.team_id == 1
+        assert reopened.tags == ("printer", "toner")
+        history = await store.read(lambda r: r.tickets.history(5))
+        assert history[-1].reason == "reopened by reply"
+        marks = await store.read(lambda r: r.reads.marks(2, [1, 5]))
+        assert sorted(marks) == [1, 5]
+        assert marks[5] < reopened.last_activity  # unread again for the agent
+        canned = await store.read(lambda r: r.canned.visible_to(2, limit=10))
+        assert [c.title for c in canned] == ["Greeting", "Toner"]
+        assert [c.title for c in await store.read(lambda r: r.canned.visible_to(3, limit=10))
+                ] == ["Greeting"]  # the agent's own reply stays theirs
+    finally:
+        await store.close()
+
+
 BROKEN = Migration(LATEST + 1, f"{LATEST + 1:04d}_broken.sql",
                    "CREATE TABLE half_done (x INTEGER);\n"
                    "INSERT INTO half_done VALUES (1);\n"
