@@ -24,6 +24,7 @@ from .server_harness import (
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 AGENT, CUSTOMER, STRANGER = "127.0.0.71", "127.0.0.72", "127.0.0.73"
+ADMIN = "127.0.0.75"
 PREFIX = "hero_assistance_"
 
 
@@ -83,6 +84,39 @@ async def test_requests_by_method_and_outcome_with_latency(
     assert grew("writer_batch_size_count") >= 1
     assert _value(after, "writer_queue_depth") == 0
     assert _value(after, "database_bytes") > 0
+
+
+async def test_workspace_methods_are_counted_under_their_own_names(
+        metered: tuple[ServerProcess, int]) -> None:
+    # The method label comes from the registry, not a list in the metrics: the
+    # workspace's methods (issue 14) are counted like the others, and a bulk change the
+    # write meter refuses is counted with that outcome.
+    server, port = metered
+    server.person("admin", ADMIN)
+    before = _scrape(port)
+    async with RpcClient(server, ADMIN) as admin:
+        mine = [(await admin.call("ticket.create", {"subject": f"Bulk {n}"}))["id"]
+                for n in range(3)]
+        await admin.call("queue.counts")
+        await admin.call("queue.counts")
+        await admin.call("team.create", {"name": "Metered team"})
+        # Weight 100: a ticket each (those that do not exist are skipped, and counted).
+        missing = [10**9 + n for n in range(100 - len(mine))]
+        bulk = {"ticket_ids": mine + missing, "priority": "high"}
+        await admin.call("ticket.bulk_update", bulk)
+        await admin.call("ticket.bulk_update", bulk)  # 203 of the 240 writes a minute
+        refused = await admin.error("ticket.bulk_update", bulk)
+    after = _scrape(port)
+
+    def grew(name: str, **labels: str) -> float:
+        return _value(after, name, **labels) - _value(before, name, **labels)
+
+    assert refused.code == -32006  # RateLimited
+    assert grew("rpc_requests_total", method="queue.counts", outcome="ok") == 2
+    assert grew("rpc_requests_total", method="team.create", outcome="ok") == 1
+    assert grew("rpc_requests_total", method="ticket.bulk_update", outcome="ok") == 2
+    assert grew("rpc_requests_total", method="ticket.bulk_update", outcome="RateLimited") == 1
+    assert grew("rpc_request_seconds_count", method="ticket.bulk_update") == 3
 
 
 async def test_sign_in_attempts_and_refusals(metered: tuple[ServerProcess, int]) -> None:
