@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from hero_assistance.adapters.sqlite import SqliteStorage, StorageError
+from hero_assistance.adapters.sqlite import SqliteStorage, StorageError, schema_problem
 from hero_assistance.adapters.sqlite._fts import register_fold
 from hero_assistance.adapters.sqlite._migrations import Migration, bundled, migrate
 from hero_assistance.domain.events import EventKind, NewEvent
@@ -135,6 +135,24 @@ async def test_workspace_rows_are_kept_from_level_3_on(fixture: Path, tmp_path: 
                 ] == ["Greeting"]  # the agent's own reply stays theirs
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize("fixture", upgrade_fixtures(), ids=lambda p: p.stem)
+def test_a_backup_of_any_level_has_a_schema_restore_accepts(fixture: Path,
+                                                           tmp_path: Path) -> None:
+    # restore refuses a schema its migrations did not make (adapters/sqlite/schema.py):
+    # a set taken at any released level, and that set once upgraded, must pass.
+    def problem(path: Path) -> str | None:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return schema_problem(conn)
+        finally:
+            conn.close()
+
+    assert problem(fixture) is None
+    copy = tmp_path / "project.sqlite3"
+    upgraded_copy(fixture.stem, copy)
+    assert problem(copy) is None
 
 
 BROKEN = Migration(LATEST + 1, f"{LATEST + 1:04d}_broken.sql",
