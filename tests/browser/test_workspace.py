@@ -400,6 +400,26 @@ def test_an_agent_files_a_ticket_on_a_customers_behalf(
     expect(row).to_have_class(re.compile(r"\bunread\b"))
 
 
+def _shortcut_focuses(page: Any, heading: Any, key: str, field: Any) -> None:
+    """``key`` from the ticket's heading puts the focus in ``field``.
+
+    A live update can re-render the ticket's controls between the heading getting the
+    focus and the key arriving (seen once in CI on a loaded machine); the key is then
+    pressed again, at most three times, so only a shortcut that never works fails.
+    """
+    for attempt in range(3):
+        heading.focus()
+        expect(heading).to_be_focused()
+        page.keyboard.press(key)
+        try:
+            expect(field).to_be_focused(timeout=2_000)
+        except AssertionError:
+            if attempt == 2:
+                raise
+        else:
+            return
+
+
 def test_keyboard_shortcuts_and_their_overlay(stack: Stack, agent: Device) -> None:
     _home(agent, stack.agent.url)
     page = agent.page
@@ -433,12 +453,8 @@ def test_keyboard_shortcuts_and_their_overlay(stack: Stack, agent: Device) -> No
     expect(heading).to_be_focused()
     page.keyboard.press("n")
     expect(agent.tab(".modes input[value=internal]")).to_be_checked()
-    heading.focus()
-    page.keyboard.press("a")
-    expect(agent.tab("input[data-key=assignee]")).to_be_focused()
-    heading.focus()
-    page.keyboard.press("s")
-    expect(agent.tab("select[data-key=status]")).to_be_focused()
+    _shortcut_focuses(page, heading, "a", agent.tab("input[data-key=assignee]"))
+    _shortcut_focuses(page, heading, "s", agent.tab("select[data-key=status]"))
     agent.tab(".modes input[value=public]").check()
 
 
