@@ -26,6 +26,7 @@ from .outgoing_mail import OutgoingMail as OutgoingMail  # noqa: PLC0414 - re-ex
 from .presence import Presence
 from .project import ProjectSettings
 from .queues import TallyRow
+from .request_keys import RequestKey
 from .sign_in_requests import SignInRequest
 from .teams import Team
 from .tickets import Ticket, TicketChange
@@ -214,6 +215,21 @@ class CannedReplyRepository(Protocol):
         ...
 
 
+class RequestKeyRepository(Protocol):
+    """Writes done under a client's request key (D-18), per user and key."""
+
+    def get(self, user_id: int, key: str) -> RequestKey | None: ...
+    def add(self, record: RequestKey) -> None:
+        """Store a new key; one the user already has raises ``KeyError``."""
+        ...
+    def settle(self, user_id: int, key: str, outcome: bytes) -> bool:
+        """Record the result of the key's write; ``False`` if the key is not stored."""
+        ...
+    def purge_before(self, moment: datetime, *, limit: int) -> int:
+        """Forget at most ``limit`` keys made before ``moment``, oldest first; how many."""
+        ...
+
+
 class PresenceRepository(Protocol):
     """The last heartbeat of each device."""
 
@@ -270,6 +286,8 @@ class Repositories(Protocol):
     def reads(self) -> ReadMarkRepository: ...
     @property
     def canned(self) -> CannedReplyRepository: ...
+    @property
+    def request_keys(self) -> RequestKeyRepository: ...
 
 
 class Storage(Protocol):

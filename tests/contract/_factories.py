@@ -321,7 +321,7 @@ def _same_types(got: object, expected: object, where: str) -> None:
         assert got.utcoffset() == timedelta(0), f"{where}: {got!r} is not aware UTC"
         assert got == expected, where
         return
-    if isinstance(expected, enum.Enum | bool | int | str | float) or expected is None:
+    if isinstance(expected, enum.Enum | bool | int | str | float | bytes) or expected is None:
         assert type(got) is type(expected), f"{where}: {got!r} is not a {type(expected)}"
         return
     raise AssertionError(f"{where}: no comparison for {type(expected)}")

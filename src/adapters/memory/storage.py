@@ -7,6 +7,7 @@ immutable, so a snapshot is a shallow copy of each table.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -31,6 +32,7 @@ from ...domain.presence import Presence
 from ...domain.project import ProjectSettings
 from ...domain.queues import TallyRow, tally_of
 from ...domain.reading import seen_activity
+from ...domain.request_keys import RequestKey
 from ...domain.sign_in_requests import SignInRequest
 from ...domain.teams import Team
 from ...domain.tickets import Ticket, TicketChange
@@ -59,6 +61,7 @@ class _Tables:
     teams: dict[int, Team] = field(default_factory=dict)
     reads: dict[tuple[int, int], datetime] = field(default_factory=dict)
     canned: dict[int, CannedReply] = field(default_factory=dict)
+    request_keys: dict[tuple[int, str], RequestKey] = field(default_factory=dict)
 
     def snapshot(self) -> _Tables:
         return replace(
@@ -70,6 +73,7 @@ class _Tables:
             presence=dict(self.presence), events=list(self.events),
             mails=dict(self.mails), sign_ins=dict(self.sign_ins),
             teams=dict(self.teams), reads=dict(self.reads), canned=dict(self.canned),
+            request_keys=dict(self.request_keys),
         )
 
 
@@ -475,6 +479,33 @@ class _Project:
         self._t.project = settings
 
 
+class _RequestKeys:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def get(self, user_id: int, key: str) -> RequestKey | None:
+        return self._t.request_keys.get((user_id, key))
+
+    def add(self, record: RequestKey) -> None:
+        _require_absent(self._t.request_keys, (record.user_id, record.key), "request key")
+        self._t.request_keys[record.user_id, record.key] = record
+
+    def settle(self, user_id: int, key: str, outcome: bytes) -> bool:
+        found = self._t.request_keys.get((user_id, key))
+        if found is None:
+            return False
+        self._t.request_keys[user_id, key] = replace(found, outcome=outcome)
+        return True
+
+    def purge_before(self, moment: datetime, *, limit: int) -> int:
+        old = heapq.nsmallest(
+            limit, (r for r in self._t.request_keys.values() if r.created_at < moment),
+            key=lambda r: r.created_at)
+        for record in old:
+            del self._t.request_keys[record.user_id, record.key]
+        return len(old)
+
+
 class _Repos:
     """The repositories over one set of tables."""
 
@@ -493,6 +524,7 @@ class _Repos:
         self.teams = _Teams(t)
         self.reads = _Reads(t)
         self.canned = _Canned(t)
+        self.request_keys = _RequestKeys(t)
 
 
 class MemoryStorage:

@@ -8,6 +8,7 @@ from ._accounts import SqliteDevices, SqliteMagicLinks, SqliteProject, SqliteUse
 from ._live import SqliteEvents, SqlitePresence
 from ._mail import SqliteMailQueue, SqliteSignInRequests
 from ._messages import SqliteAttachments, SqliteMessages
+from ._request_keys import SqliteRequestKeys
 from ._sealing import BodySeal
 from ._tickets import SqliteTickets
 from ._workspace import SqliteCanned, SqliteReads, SqliteTeams
@@ -23,7 +24,8 @@ class SqliteRepositories:
 
     __slots__ = (
         "attachments", "canned", "devices", "events", "magic_links", "mail_queue", "messages",
-        "presence", "project", "reads", "sign_in_requests", "teams", "tickets", "users",
+        "presence", "project", "reads", "request_keys", "sign_in_requests", "teams", "tickets",
+        "users",
     )
 
     def __init__(self, conn: sqlite3.Connection, *, seal: BodySeal) -> None:
@@ -41,3 +43,4 @@ class SqliteRepositories:
         self.teams = SqliteTeams(conn)
         self.reads = SqliteReads(conn)
         self.canned = SqliteCanned(conn)
+        self.request_keys = SqliteRequestKeys(conn)
