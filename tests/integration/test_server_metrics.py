@@ -24,6 +24,7 @@ from .server_harness import (
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 AGENT, CUSTOMER, STRANGER = "127.0.0.71", "127.0.0.72", "127.0.0.73"
+KEYED = "127.0.0.76"
 ADMIN = "127.0.0.75"
 PREFIX = "hero_assistance_"
 
@@ -117,6 +118,30 @@ async def test_workspace_methods_are_counted_under_their_own_names(
     assert grew("rpc_requests_total", method="ticket.bulk_update", outcome="ok") == 2
     assert grew("rpc_requests_total", method="ticket.bulk_update", outcome="RateLimited") == 1
     assert grew("rpc_request_seconds_count", method="ticket.bulk_update") == 3
+
+
+async def test_writes_answered_from_their_request_key(
+    metered: tuple[ServerProcess, int],
+) -> None:
+    server, port = metered
+    server.person("customer", KEYED)
+    before = _scrape(port)
+    params = {"subject": "Counted once", "request_key": "metrics-key-000000001"}
+    async with RpcClient(server, KEYED) as customer:
+        first = await customer.call("ticket.create", params)
+        assert await customer.call("ticket.create", params) == first
+        assert await customer.call("ticket.create", params) == first
+        refused = await customer.error("ticket.create", {**params, "subject": "Other"})
+    after = _scrape(port)
+
+    def grew(name: str, **labels: str) -> float:
+        return _value(after, name, **labels) - _value(before, name, **labels)
+
+    assert refused.code == -32012
+    assert grew("request_key_replays_total") == 2
+    assert grew("rpc_requests_total", method="ticket.create", outcome="ok") == 3
+    assert grew("rpc_requests_total", method="ticket.create",
+                outcome="RequestKeyReused") == 1
 
 
 async def test_sign_in_attempts_and_refusals(metered: tuple[ServerProcess, int]) -> None:

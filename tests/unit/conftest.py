@@ -45,6 +45,8 @@ from hero_assistance.domain.services import (
     DeliveryPass,
     DeviceEnrollment,
     EventFeed,
+    KeyedStorage,
+    KeyedWrites,
     MailDelivery,
     MailOperations,
     PresenceBoard,
@@ -129,6 +131,7 @@ class Harness:
     queues: QueueBoard
     canned: CannedReplies
     directory: StaffDirectory
+    keyed: KeyedWrites
     _addresses: itertools.count[int] = field(default_factory=lambda: itertools.count(0x10))
     _people: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _admin: Person | None = None
@@ -278,25 +281,29 @@ def harness() -> Harness:
     publisher = RecordingPublisher()
     blobs = MemoryBlobStore()
     applied = RecordingSettingsObserver()
+    # The use cases write through KeyedStorage, as on the server (D-18): outside a
+    # keyed call it is the memory store itself.
+    keyed = KeyedStorage(storage, clock)
     return Harness(
         storage=storage, clock=clock, secrets=secrets, mailer=mailer, publisher=publisher,
         blobs=blobs,
-        accounts=Accounts(storage, clock),
-        devices=DeviceEnrollment(storage, clock, secrets, link_url),
-        desk=TicketDesk(storage, clock, publisher),
-        talk=Conversation(storage, clock, publisher),
-        library=AttachmentLibrary(storage, blobs, clock),
-        presence=PresenceBoard(storage, clock, publisher),
-        feed=EventFeed(storage),
+        accounts=Accounts(keyed, clock),
+        devices=DeviceEnrollment(keyed, clock, secrets, link_url),
+        desk=TicketDesk(keyed, clock, publisher),
+        talk=Conversation(keyed, clock, publisher),
+        library=AttachmentLibrary(keyed, blobs, clock),
+        presence=PresenceBoard(keyed, clock, publisher),
+        feed=EventFeed(keyed),
         delivery=MailDelivery(storage, clock, mailer),
         mail_ops=MailOperations(storage, clock),
-        project=ProjectAdministration(storage, clock, publisher, applied),
+        project=ProjectAdministration(keyed, clock, publisher, applied),
         settings_applied=applied,
-        teams=TeamRoster(storage, clock),
-        reads=ReadState(storage, clock, publisher),
-        queues=QueueBoard(storage),
-        canned=CannedReplies(storage, clock),
-        directory=StaffDirectory(storage, clock),
+        teams=TeamRoster(keyed, clock),
+        reads=ReadState(keyed, clock, publisher),
+        queues=QueueBoard(keyed),
+        canned=CannedReplies(keyed, clock),
+        directory=StaffDirectory(keyed, clock),
+        keyed=KeyedWrites(storage, clock),
     )
 
 

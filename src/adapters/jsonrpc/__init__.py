@@ -22,6 +22,7 @@ from .errors import (
     PARSE_ERROR,
     PROTOCOL_ERRORS,
     RATE_LIMITED,
+    REQUEST_KEY_REUSED,
     TOO_LARGE,
     UNAVAILABLE,
     ErrorCode,
@@ -29,7 +30,15 @@ from .errors import (
     from_domain_error,
 )
 from .protocol import encode_error, encode_notification
-from .registry import Ctx, Handler, MethodRegistry, MethodSpec, RequestObserver
+from .registry import (
+    WRITES_TAG,
+    Ctx,
+    Handler,
+    KeyedCalls,
+    MethodRegistry,
+    MethodSpec,
+    RequestObserver,
+)
 
 __all__ = [
     "APPLICATION_ERRORS",
@@ -47,12 +56,15 @@ __all__ = [
     "PARSE_ERROR",
     "PROTOCOL_ERRORS",
     "RATE_LIMITED",
+    "REQUEST_KEY_REUSED",
     "TOO_LARGE",
     "UNAVAILABLE",
+    "WRITES_TAG",
     "Ctx",
     "ErrorCode",
     "Handler",
     "JsonRpcError",
+    "KeyedCalls",
     "MethodRegistry",
     "MethodSpec",
     "RequestObserver",

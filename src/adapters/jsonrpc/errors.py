@@ -1,7 +1,8 @@
 """JSON-RPC error codes and the one table that maps domain errors onto them.
 
 The standard codes (-32700 … -32603) belong to the protocol; the application codes
-(-32001 … -32009) are this service's documented refusals. Each code is an
+(-32001 … -32009, and -32012: the local client service holds -32010 and -32011) are this
+service's documented refusals. Each code is an
 :class:`ErrorCode` value that methods list in ``errors=`` and that the OpenRPC
 document publishes under ``components.errors``.
 """
@@ -27,6 +28,7 @@ from ...domain.errors import (
     TooLarge,
     Unavailable,
 )
+from ...domain.request_keys import RequestKeyReused
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +109,15 @@ UNAVAILABLE = ErrorCode(
     data_example={"retryable": True},
 )
 
+REQUEST_KEY_REUSED = ErrorCode(
+    code=-32012, name="RequestKeyReused", message="request key already used",
+    description="The request_key was used for a write with different params "
+    "(`data.reason` other_params: choose a new key for a new write), or its write was done "
+    "and its result lost when the server stopped (result_lost: read the current state; "
+    "do not redo the write).",
+    data_example={"reason": "other_params"},
+)
+
 PROTOCOL_ERRORS: tuple[ErrorCode, ...] = (
     PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS, INTERNAL_ERROR,
 )
@@ -140,6 +151,10 @@ def _reason(exc: LinkRejected) -> dict[str, Any]:
     return {"reason": exc.reason}
 
 
+def _reuse(exc: RequestKeyReused) -> dict[str, Any]:
+    return {"reason": exc.reason}
+
+
 def _retryable(_exc: Unavailable) -> dict[str, Any]:
     return {"retryable": True}
 
@@ -152,11 +167,13 @@ def _not_retryable(_exc: MailRejected) -> dict[str, Any]:
 _DataOf = Callable[[Any], Any] | None
 
 DOMAIN_ERRORS: tuple[tuple[type[DomainError], ErrorCode, _DataOf], ...] = (
-    # Most specific first: IllegalTransition is a Conflict, TooLarge an InvalidInput.
+    # Most specific first: IllegalTransition and RequestKeyReused are Conflicts, TooLarge
+    # an InvalidInput.
     (DeviceNotBound, DEVICE_NOT_BOUND, None),
     (Forbidden, FORBIDDEN, None),
     (NotFound, NOT_FOUND, None),
     (IllegalTransition, ILLEGAL_TRANSITION, None),
+    (RequestKeyReused, REQUEST_KEY_REUSED, _reuse),
     (Conflict, CONFLICT, None),
     (RateLimited, RATE_LIMITED, _retry_after),
     (TooLarge, TOO_LARGE, _field_problem),

@@ -5,18 +5,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 from msgspec import UNSET, Raw
 
 from ...domain.errors import DomainError
+from ._keys import RULE, key_of, keyed_params, params_digest
 from ._params import ParamsDecoder, decode_no_params
 from .errors import (
     INTERNAL_ERROR,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
+    REQUEST_KEY_REUSED,
     ErrorCode,
     JsonRpcError,
     from_domain_error,
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 Ctx = TypeVar("Ctx")
 """Whatever the transport passes to every call: the caller's identity and so on."""
+Ctx_contra = TypeVar("Ctx_contra", contravariant=True)
 
 Handler = Callable[[Any, Any], Awaitable[Any]]
 """``async def handler(ctx, params) -> result``; ``params`` is ``None`` for a method without."""
@@ -49,6 +52,18 @@ error's name (``InvalidParams``, ``Forbidden``…); ``method`` is ``"(unknown)"`
 method that does not exist, so the names stay the registry's own."""
 
 UNKNOWN_METHOD = "(unknown)"
+
+WRITES_TAG = "writes"
+"""The tag a method carries when it changes state: it is rate-limited as a write and,
+in a registry with ``keyed`` calls, takes the optional ``request_key`` (D-18)."""
+
+
+class KeyedCalls(Protocol[Ctx_contra]):
+    """Runs a write call that carries a request key: once, answering repeats with the
+    first result. ``call`` runs the handler and returns its encoded result."""
+
+    async def __call__(self, ctx: Ctx_contra, key: str, *, method: str, digest: str,
+                       call: Callable[[], Awaitable[bytes]]) -> bytes: ...
 
 DISCOVER = "rpc.discover"
 _SHOWN_NAME = 100  # characters of an unknown method's name echoed back
@@ -77,11 +92,17 @@ class MethodSpec:
     public: bool = False
     weight: Callable[[Any], int] | None = None
 
+    @property
+    def is_write(self) -> bool:
+        """Whether the method changes state (it carries :data:`WRITES_TAG`)."""
+        return WRITES_TAG in self.tags
+
 
 @dataclass(frozen=True, slots=True)
 class _Route:
     spec: MethodSpec
     decode_params: Callable[[Raw], Any]
+    keyed: bool = False
 
 
 class MethodRegistry(Generic[Ctx]):
@@ -93,6 +114,8 @@ class MethodRegistry(Generic[Ctx]):
     :class:`JsonRpcError`). ``meter(ctx, spec, weight)`` runs after decoding for the
     methods with a ``weight`` and may refuse the same way (a rate limit that counts a
     bulk change as the changes it makes). ``rpc.discover`` is registered automatically.
+    With ``keyed``, every write method (:attr:`MethodSpec.is_write`) with params takes
+    the optional ``request_key`` and a call that carries one runs through ``keyed``.
     """
 
     def __init__(
@@ -106,6 +129,7 @@ class MethodRegistry(Generic[Ctx]):
         max_batch: int = 50,
         extensions: Mapping[str, Any] | None = None,
         observe: RequestObserver | None = None,
+        keyed: KeyedCalls[Ctx] | None = None,
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
@@ -115,6 +139,7 @@ class MethodRegistry(Generic[Ctx]):
         self._authorize = authorize
         self._meter = meter
         self._observe = observe
+        self._keyed = keyed
         self._max_batch = max_batch
         self._extensions = dict(extensions or {})
         self._routes: dict[str, _Route] = {}
@@ -235,7 +260,11 @@ class MethodRegistry(Generic[Ctx]):
                 params = route.decode_params(request.params)
                 if self._meter is not None and route.spec.weight is not None:
                     self._meter(ctx, route.spec, route.spec.weight(params))
-                result = await route.spec.handler(ctx, params)
+                key = key_of(params) if route.keyed else None
+                if key is None:
+                    result = await route.spec.handler(ctx, params)
+                else:
+                    result = await self._keyed_call(ctx, route.spec, params, key)
                 if request.id is UNSET:
                     return None, "ok"
                 return encode_result(request.id, result), "ok"
@@ -252,6 +281,14 @@ class MethodRegistry(Generic[Ctx]):
         except Exception:  # noqa: BLE001 - the data a handler attached would not encode
             return encode_error(request.id, _internal(request.method)), INTERNAL_ERROR.name
 
+    async def _keyed_call(self, ctx: Ctx, spec: MethodSpec, params: Any, key: str) -> Raw:
+        async def call() -> bytes:
+            return bytes(encode_raw(await spec.handler(ctx, params)))
+
+        assert self._keyed is not None  # noqa: S101 - a keyed route exists only with it
+        digest = params_digest(spec.name, params)
+        return Raw(await self._keyed(ctx, key, method=spec.name, digest=digest, call=call))
+
     async def _discover(self, _ctx: Ctx, _params: None) -> Raw:
         if self._encoded_document is None:
             self._encoded_document = encode_raw(self.openrpc_document())
@@ -260,6 +297,12 @@ class MethodRegistry(Generic[Ctx]):
     def _register(self, spec: MethodSpec) -> None:
         if spec.name in self._routes:
             raise ValueError(f"method {spec.name!r} is already registered")
+        keyed = self._keyed is not None and spec.is_write and spec.params is not None
+        if keyed and spec.params is not None:
+            spec = replace(
+                spec, params=keyed_params(spec.params),
+                description=f"{spec.description} {RULE}".strip(),
+                errors=(*spec.errors, REQUEST_KEY_REUSED))
         if spec.params is None:
             decode_params: Callable[[Raw], Any] = decode_no_params
         elif isinstance(spec.params, type) and issubclass(spec.params, msgspec.Struct):
@@ -269,7 +312,7 @@ class MethodRegistry(Generic[Ctx]):
         else:
             raise TypeError(f"{spec.name}: params must be a msgspec Struct type or None")
         msgspec.json.schema(spec.result)  # fails now, not at discovery, if undescribable
-        self._routes[spec.name] = _Route(spec, decode_params)
+        self._routes[spec.name] = _Route(spec, decode_params, keyed)
         self._document = None
         self._encoded_document = None
 

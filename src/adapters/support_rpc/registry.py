@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..jsonrpc import MethodRegistry, MethodSpec, RequestObserver
+from ...domain.services import KeyedWrites
+from ..jsonrpc import KeyedCalls, MethodRegistry, MethodSpec, RequestObserver
 from . import (
     _conversation_methods,
     _identity_methods,
     _ticket_methods,
     _workspace_methods,
 )
+from ._keyed import KeyedCallQueue
 from .context import RequestContext
 from .services import ServerInfo, ServerServices
 
@@ -31,12 +33,14 @@ def build_server_registry(
     authorize: Callable[[RequestContext, MethodSpec], None],
     meter: Callable[[RequestContext, MethodSpec, int], None],
     observe: RequestObserver | None = None,
+    keyed: KeyedWrites | None = None,
 ) -> MethodRegistry[RequestContext]:
     """The overlay listener's registry: every server method bound to ``services``;
-    ``observe`` hears every answered call (metrics)."""
+    ``observe`` hears every answered call (metrics); with ``keyed``, every write takes a
+    ``request_key`` (D-18)."""
     reg: MethodRegistry[RequestContext] = MethodRegistry(
         title=TITLE, version=info.version, authorize=authorize, meter=meter,
-        observe=observe,
+        observe=observe, keyed=_keyed_calls(keyed),
         description=_ABOUT + "The caller is the device whose overlay address opened the "
         "connection; unbound devices may call only rpc.discover, project.info and auth.*.",
     )
@@ -49,18 +53,24 @@ def build_admin_registry(
     authorize: Callable[[RequestContext, MethodSpec], None],
     meter: Callable[[RequestContext, MethodSpec, int], None],
     observe: RequestObserver | None = None,
+    keyed: KeyedWrites | None = None,
 ) -> MethodRegistry[RequestContext]:
     """The admin socket's registry: the same methods, for the operator to add its own to;
-    ``observe`` as for :func:`build_server_registry`."""
+    ``observe`` and ``keyed`` as for :func:`build_server_registry` (the operator's keys
+    are those of user 0, the user it is not)."""
     reg: MethodRegistry[RequestContext] = MethodRegistry(
         title=ADMIN_TITLE, version=info.version, authorize=authorize, meter=meter,
-        observe=observe,
+        observe=observe, keyed=_keyed_calls(keyed),
         description=_ABOUT + "This is the admin socket (a 0600 Unix socket in the data "
         "directory): every caller is the operator, an admin that belongs to no user, and "
         "the operator's own methods (admin.*) are served here and nowhere else.",
     )
     _register_methods(reg, services, info)
     return reg
+
+
+def _keyed_calls(keyed: KeyedWrites | None) -> KeyedCalls[RequestContext] | None:
+    return None if keyed is None else KeyedCallQueue(keyed)
 
 
 def _register_methods(reg: MethodRegistry[RequestContext], services: ServerServices,

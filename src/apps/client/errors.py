@@ -68,6 +68,18 @@ class IllegalTransitionError(ConflictError):
     code = -32005
 
 
+class RequestKeyReusedError(ConflictError):
+    """The request key named another write (``reason`` ``other_params``), or its write
+    was done and its result lost on the server (``result_lost``): never redo it (-32012).
+    """
+
+    code = -32012
+
+    def __init__(self, message: str, *, code: int | None = None, data: Any = None) -> None:
+        super().__init__(message, code=code, data=data)
+        self.reason: str = _text(data, "reason") or message
+
+
 class RateLimitedError(RequestRefusedError):
     """Too many requests of this kind (-32006); retry after ``retry_after`` seconds."""
 
@@ -172,8 +184,8 @@ class CorruptConfigError(FollowedProjectsError):
 _BY_CODE: Mapping[int, type[RequestRefusedError]] = {
     cls.code: cls
     for cls in (DeviceNotBoundError, ForbiddenError, NotFoundError, ConflictError,
-                IllegalTransitionError, RateLimitedError, InvalidParamsError, TooLargeError,
-                LinkRejectedError, ServerUnavailableError)
+                IllegalTransitionError, RequestKeyReusedError, RateLimitedError,
+                InvalidParamsError, TooLargeError, LinkRejectedError, ServerUnavailableError)
 }
 _PROTOCOL_CODES = frozenset({-32700, -32600, -32601})
 

@@ -35,6 +35,8 @@ from ...domain.services import (
     Conversation,
     DeviceEnrollment,
     EventFeed,
+    KeyedStorage,
+    KeyedWrites,
     KnownDevices,
     MailDelivery,
     MailOperations,
@@ -72,42 +74,49 @@ class ServerContainer(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     secrets = providers.Singleton(SystemSecrets)
+    # Writes under a client's request key (D-18): the use cases write through
+    # keyed_storage, which stores a keyed call's key in the transaction of its write.
+    keyed_writes = providers.Singleton(KeyedWrites, storage=storage, clock=clock)
+    keyed_storage = providers.Singleton(KeyedStorage, storage=storage, clock=clock)
     blobs = providers.Singleton(FileBlobStore, root=blob_root)
     settings = providers.Singleton(SettingsHolder)
     hub = providers.Singleton(EventHub, settings=settings.provided.get)
     project = providers.Singleton(
-        ProjectAdministration, storage=storage, clock=clock, publisher=hub,
+        ProjectAdministration, storage=keyed_storage, clock=clock, publisher=hub,
         observer=providers.Singleton(AppliedSettings, holder=settings, data_dir=data_dir,
                                     storage=storage),
     )
 
     # Identification without a read per request; the two services keep it truthful.
     known_devices = providers.Singleton(KnownDevices)
-    accounts = providers.Singleton(Accounts, storage=storage, clock=clock, known=known_devices)
+    accounts = providers.Singleton(Accounts, storage=keyed_storage, clock=clock,
+                                   known=known_devices)
     # The durable mail queue: use cases queue, the worker delivers through the mailer.
     mail_delivery = providers.Singleton(MailDelivery, storage=storage, clock=clock,
                                         mailer=mailer, policy=mail_retry)
     mail_worker = providers.Singleton(MailWorker, delivery=mail_delivery, clock=clock)
-    mail_operations = providers.Singleton(MailOperations, storage=storage, clock=clock,
+    mail_operations = providers.Singleton(MailOperations, storage=keyed_storage, clock=clock,
                                           mail_signal=mail_worker)
-    devices = providers.Singleton(DeviceEnrollment, storage=storage, clock=clock,
+    devices = providers.Singleton(DeviceEnrollment, storage=keyed_storage, clock=clock,
                                   secrets=secrets, link_url=link_url, lifetime=link_lifetime,
                                   limits=sign_in_limits, mail_signal=mail_worker,
                                   known=known_devices)
-    tickets = providers.Singleton(TicketDesk, storage=storage, clock=clock, publisher=hub)
-    conversation = providers.Singleton(Conversation, storage=storage, clock=clock,
+    tickets = providers.Singleton(TicketDesk, storage=keyed_storage, clock=clock,
+                                  publisher=hub)
+    conversation = providers.Singleton(Conversation, storage=keyed_storage, clock=clock,
                                        publisher=hub)
     decoder = providers.Singleton(PillowDecoder, parallel=image_decodes,
                                   memory=image_decode_memory)
-    attachments = providers.Singleton(AttachmentLibrary, storage=storage, blobs=blobs,
+    attachments = providers.Singleton(AttachmentLibrary, storage=keyed_storage, blobs=blobs,
                                       clock=clock, decoder=decoder)
-    presence = providers.Singleton(PresenceBoard, storage=storage, clock=clock, publisher=hub)
-    feed = providers.Singleton(EventFeed, storage=storage)
-    teams = providers.Singleton(TeamRoster, storage=storage, clock=clock)
-    reads = providers.Singleton(ReadState, storage=storage, clock=clock, publisher=hub)
-    queues = providers.Singleton(QueueBoard, storage=storage)
-    canned = providers.Singleton(CannedReplies, storage=storage, clock=clock)
-    directory = providers.Singleton(StaffDirectory, storage=storage, clock=clock)
+    presence = providers.Singleton(PresenceBoard, storage=keyed_storage, clock=clock,
+                                   publisher=hub)
+    feed = providers.Singleton(EventFeed, storage=keyed_storage)
+    teams = providers.Singleton(TeamRoster, storage=keyed_storage, clock=clock)
+    reads = providers.Singleton(ReadState, storage=keyed_storage, clock=clock, publisher=hub)
+    queues = providers.Singleton(QueueBoard, storage=keyed_storage)
+    canned = providers.Singleton(CannedReplies, storage=keyed_storage, clock=clock)
+    directory = providers.Singleton(StaffDirectory, storage=keyed_storage, clock=clock)
 
     services = providers.Singleton(
         ServerServices, accounts=accounts, project=project, devices=devices, tickets=tickets,
@@ -121,10 +130,12 @@ class ServerContainer(containers.DeclarativeContainer):
     # Both count their calls in the metrics (method and outcome, D-22).
     overlay_registry = providers.Singleton(build_server_registry, services, info,
                                            authorize=gate, meter=gate.provided.meter,
-                                           observe=metrics.provided.observe_request)
+                                           observe=metrics.provided.observe_request,
+                                           keyed=keyed_writes)
     admin_registry = providers.Singleton(build_admin_registry, services, info, authorize=gate,
                                          meter=gate.provided.meter,
-                                         observe=metrics.provided.observe_request)
+                                         observe=metrics.provided.observe_request,
+                                         keyed=keyed_writes)
 
     overlay_app = providers.Singleton(
         build_app, registry=overlay_registry,

@@ -9,6 +9,7 @@ from ...adapters.mail.counting import MailTally
 from ...adapters.metrics import ServerMetrics
 from ...adapters.sqlite import SqliteStorage
 from ...domain.mail_queue import MailStatus
+from ...domain.services import KeyedWrites
 from .backups import BackupService
 
 
@@ -23,7 +24,7 @@ def _file_bytes(*paths: Path) -> float:
 
 
 def watch_server(metrics: ServerMetrics, *, storage: SqliteStorage, hub: EventHub,
-                 mail: MailTally, backups: BackupService) -> None:
+                 mail: MailTally, backups: BackupService, keyed: KeyedWrites) -> None:
     """Register the scrape-time readings of the server's parts on ``metrics``."""
     database = storage.path
     wal = database.with_name(database.name + "-wal")
@@ -34,6 +35,8 @@ def watch_server(metrics: ServerMetrics, *, storage: SqliteStorage, hub: EventHu
     metrics.counter("writer_writes", "Units of work committed.", lambda: storage.stats.writes)
     metrics.counter("writer_failed_writes", "Units of work that failed and were rolled back "
                     "alone.", lambda: storage.stats.failed)
+    metrics.counter("request_key_replays", "Writes answered from their request key "
+                    "instead of done again (D-18).", lambda: keyed.replays)
     metrics.gauge("live_subscribers", "Open live event subscriptions.", lambda: len(hub))
     metrics.counter("live_deliveries", "Live events delivered to subscribers.",
                     lambda: hub.stats.deliveries)

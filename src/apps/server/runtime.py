@@ -294,7 +294,8 @@ def _operations(container: ServerContainer, storage: SqliteStorage, health: Heal
     """The operator's health and backup methods on the admin socket, and the figures
     read at scrape time (D-22)."""
     register_ops_methods(container.admin_registry(), backups=backups, health=health)
-    watch_server(metrics, storage=storage, hub=container.hub(), mail=mail, backups=backups)
+    watch_server(metrics, storage=storage, hub=container.hub(), mail=mail, backups=backups,
+                 keyed=container.keyed_writes())
 
 
 def _bind_listeners(listen: str, config: ServerConfig, base_url: str,
@@ -334,7 +335,7 @@ async def _run(servers: list[ManagedServer], sockets: list[socket.socket],
         for server, sock in zip(servers, sockets, strict=True)
     ]
     sweeper = asyncio.create_task(_sweep_presence(container))
-    forgetter = asyncio.create_task(_forget_sign_in_records(container))
+    forgetter = asyncio.create_task(_forget_old_records(container))
     # Mail queued before this start (or before a crash) goes out now.
     container.mail_worker().start()
     helpers = [asyncio.create_task(job()) for job in background]
@@ -379,11 +380,18 @@ async def _sweep_presence(container: ServerContainer) -> None:
             _log.exception("presence sweep failed")
 
 
-async def _forget_sign_in_records(container: ServerContainer) -> None:
+async def _forget_old_records(container: ServerContainer) -> None:
+    """Hourly, off the request path: old sign-in requests, and request keys past their
+    24 h (in bounded batches, D-18)."""
     devices = container.devices()
+    keyed = container.keyed_writes()
     while True:
         try:
             await devices.forget_old_requests()
         except Exception:  # noqa: BLE001 - the sweeper must outlive a failed sweep
             _log.exception("forgetting old sign-in requests failed")
+        try:
+            await keyed.forget_expired()
+        except Exception:  # noqa: BLE001 - the sweeper must outlive a failed sweep
+            _log.exception("forgetting old request keys failed")
         await asyncio.sleep(SIGN_IN_RECORDS_SWEEP_SECONDS)

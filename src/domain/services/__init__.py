@@ -17,6 +17,7 @@ from .presence import PresenceBoard
 from .project_settings import ProjectAdministration
 from .queues import QueueBoard
 from .reading import ReadState
+from .request_keys import KeyedStorage, KeyedWrites
 from .teams import TeamRoster
 from .tickets import KEEP, BulkOutcome, Keep, TicketChangeRequest, TicketDesk
 
@@ -32,6 +33,8 @@ __all__ = [
     "DeviceEnrollment",
     "EventFeed",
     "Keep",
+    "KeyedStorage",
+    "KeyedWrites",
     "KnownDevices",
     "LinkPreview",
     "MailDelivery",
