@@ -1,13 +1,5 @@
--- Rows of a project used under schema 4: writes done under request keys, one with its
--- result recorded, one whose result was lost (the server stopped after the commit),
--- and one old enough to be purged.
-INSERT INTO request_keys (user_id, key, method, digest, outcome, created_at) VALUES
-    (1, 'seed-key-0000000001', 'ticket.create',
-     '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0',
-     CAST('{"id":1,"subject":"Printer on fire"}' AS BLOB), 1767225600000000),
-    (1, 'seed-key-0000000002', 'message.post',
-     'aa1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0',
-     NULL, 1767225601000000),
-    (2, 'seed-key-0000000001', 'message.post',
-     'bb1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0',
-     CAST('{"id":9}' AS BLOB), 1700000000000000);
+-- Rows under migration 0004 (indexes that bound the unread count): an agent marks an
+-- old ticket as unread again (a read mark at the epoch), the case the second walk finds.
+
+INSERT INTO ticket_reads (user_id, ticket_id, read_at) VALUES (1, 2, 0)
+    ON CONFLICT (user_id, ticket_id) DO UPDATE SET read_at = excluded.read_at;

@@ -1,4 +1,4 @@
--- 0004: request keys (issue 13, D-18). A write sent with a client's request_key stores
+-- 0005: request keys (issue 13, D-18). A write sent with a client's request_key stores
 -- the key here in the same transaction as the write; a repeat of the write finds it and
 -- gets the recorded result instead of a second write. Kept at least 24 h, then purged
 -- in bounded batches, oldest first (request_keys_by_age).
