@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from ...domain.attachments import Attachment
+from ...domain.business_calendar import BusinessCalendar
 from ...domain.canned import CannedReply
 from ...domain.events import Event, NewEvent
 from ...domain.identity import DeviceBinding, Role, User, UserStatus
@@ -31,9 +32,10 @@ from ...domain.presence import Presence
 from ...domain.project import ProjectSettings
 from ...domain.queues import TallyRow, tally_of
 from ...domain.reading import seen_activity
+from ...domain.service_levels import ServiceLevelPolicy, by_priority
 from ...domain.sign_in_requests import SignInRequest
 from ...domain.teams import Team
-from ...domain.tickets import Ticket, TicketChange
+from ...domain.tickets import Priority, Ticket, TicketChange
 from ._mail import MemoryMailQueue, MemorySignInRequests
 from ._search import fold, matches_all, score
 
@@ -59,6 +61,8 @@ class _Tables:
     teams: dict[int, Team] = field(default_factory=dict)
     reads: dict[tuple[int, int], datetime] = field(default_factory=dict)
     canned: dict[int, CannedReply] = field(default_factory=dict)
+    calendar: BusinessCalendar | None = None
+    policies: dict[Priority, ServiceLevelPolicy] = field(default_factory=dict)
 
     def snapshot(self) -> _Tables:
         return replace(
@@ -70,6 +74,7 @@ class _Tables:
             presence=dict(self.presence), events=list(self.events),
             mails=dict(self.mails), sign_ins=dict(self.sign_ins),
             teams=dict(self.teams), reads=dict(self.reads), canned=dict(self.canned),
+            policies=dict(self.policies),
         )
 
 
@@ -464,6 +469,26 @@ class _Canned:
         return found[:limit]
 
 
+class _ServiceLevels:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def calendar(self) -> BusinessCalendar | None:
+        return self._t.calendar
+
+    def save_calendar(self, calendar: BusinessCalendar) -> None:
+        self._t.calendar = calendar
+
+    def policies(self) -> list[ServiceLevelPolicy]:
+        return by_priority(self._t.policies.values())
+
+    def save_policy(self, policy: ServiceLevelPolicy) -> None:
+        self._t.policies[policy.priority] = policy
+
+    def remove_policy(self, priority: Priority) -> bool:
+        return self._t.policies.pop(priority, None) is not None
+
+
 class _Project:
     def __init__(self, t: _Tables) -> None:
         self._t = t
@@ -493,6 +518,7 @@ class _Repos:
         self.teams = _Teams(t)
         self.reads = _Reads(t)
         self.canned = _Canned(t)
+        self.service_levels = _ServiceLevels(t)
 
 
 class MemoryStorage:

@@ -9,6 +9,7 @@ from ._live import SqliteEvents, SqlitePresence
 from ._mail import SqliteMailQueue, SqliteSignInRequests
 from ._messages import SqliteAttachments, SqliteMessages
 from ._sealing import BodySeal
+from ._service_levels import SqliteServiceLevels
 from ._tickets import SqliteTickets
 from ._workspace import SqliteCanned, SqliteReads, SqliteTeams
 
@@ -23,7 +24,8 @@ class SqliteRepositories:
 
     __slots__ = (
         "attachments", "canned", "devices", "events", "magic_links", "mail_queue", "messages",
-        "presence", "project", "reads", "sign_in_requests", "teams", "tickets", "users",
+        "presence", "project", "reads", "service_levels", "sign_in_requests", "teams", "tickets",
+        "users",
     )
 
     def __init__(self, conn: sqlite3.Connection, *, seal: BodySeal) -> None:
@@ -41,3 +43,4 @@ class SqliteRepositories:
         self.teams = SqliteTeams(conn)
         self.reads = SqliteReads(conn)
         self.canned = SqliteCanned(conn)
+        self.service_levels = SqliteServiceLevels(conn)
