@@ -51,6 +51,7 @@ from hero_assistance.domain.services import (
     ProjectAdministration,
     QueueBoard,
     ReadState,
+    ServiceLevelDesk,
     StaffDirectory,
     TeamRoster,
     TicketDesk,
@@ -129,6 +130,7 @@ class Harness:
     queues: QueueBoard
     canned: CannedReplies
     directory: StaffDirectory
+    service_levels: ServiceLevelDesk
     _addresses: itertools.count[int] = field(default_factory=lambda: itertools.count(0x10))
     _people: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _admin: Person | None = None
@@ -297,6 +299,7 @@ def harness() -> Harness:
         queues=QueueBoard(storage),
         canned=CannedReplies(storage, clock),
         directory=StaffDirectory(storage, clock),
+        service_levels=ServiceLevelDesk(storage, clock),
     )
 
 

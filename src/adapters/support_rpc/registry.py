@@ -14,6 +14,7 @@ from ..jsonrpc import MethodRegistry, MethodSpec, RequestObserver
 from . import (
     _conversation_methods,
     _identity_methods,
+    _service_level_methods,
     _ticket_methods,
     _workspace_methods,
 )
@@ -69,3 +70,4 @@ def _register_methods(reg: MethodRegistry[RequestContext], services: ServerServi
     _ticket_methods.register(reg, services)
     _conversation_methods.register(reg, services)
     _workspace_methods.register(reg, services)
+    _service_level_methods.register(reg, services)

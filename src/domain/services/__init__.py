@@ -17,6 +17,7 @@ from .presence import PresenceBoard
 from .project_settings import ProjectAdministration
 from .queues import QueueBoard
 from .reading import ReadState
+from .service_levels import ServiceLevelDesk, ServiceLevelSettings, TicketServiceLevel
 from .teams import TeamRoster
 from .tickets import KEEP, BulkOutcome, Keep, TicketChangeRequest, TicketDesk
 
@@ -42,10 +43,13 @@ __all__ = [
     "QueueBoard",
     "ReadState",
     "Replay",
+    "ServiceLevelDesk",
+    "ServiceLevelSettings",
     "StaffDirectory",
     "StaffMember",
     "TeamRoster",
     "TicketChangeRequest",
     "TicketDesk",
+    "TicketServiceLevel",
     "WhoAmI",
 ]
