@@ -12,6 +12,7 @@ from hero_assistance.domain.identity import Role
 from hero_assistance.domain.listing import Cursor, TicketOrder, TicketQuery
 from hero_assistance.domain.ports import Repositories, Storage
 from hero_assistance.domain.queues import TallyRow, tally_of
+from hero_assistance.domain.reading import NEVER_READ
 from hero_assistance.domain.tickets import OPEN_STATUSES, Priority, TicketStatus
 
 from ._factories import (
@@ -271,6 +272,41 @@ async def test_unread_counts_compare_the_audiences_activity_with_the_mark(
     theirs = TicketQuery(requester_id=1)
     assert await count(1, theirs, staff=False) == 3
     assert await count(9, TicketQuery(statuses=frozenset({S.CLOSED})), staff=True) == 0
+
+
+async def test_unread_counts_find_tickets_older_than_the_horizon_by_their_marks(
+        storage: Storage) -> None:
+    # The counting walks are bounded by the horizon (0004); a ticket older than it is
+    # unread only through a mark older than its activity: "mark as unread" (NEVER_READ),
+    # or an old ticket opened and changed since, which the mark's age alone must not hide.
+    rows = [
+        ticket(1, 1, status=S.OPEN, assignee_id=9, updated_at=at(1), activity_at=at(2)),
+        ticket(2, 1, status=S.OPEN, assignee_id=9, updated_at=at(1), activity_at=at(3)),
+        ticket(3, 1, status=S.OPEN, assignee_id=9, updated_at=at(1), activity_at=at(4)),
+        ticket(4, 1, status=S.PENDING, assignee_id=9, updated_at=at(1), activity_at=at(30)),
+        ticket(5, 1, status=S.CLOSED, assignee_id=9, updated_at=at(1), activity_at=at(2)),
+        ticket(6, 1, status=S.OPEN, assignee_id=8, updated_at=at(1), activity_at=at(2)),
+    ]
+    await seed(storage, user(1), user(8, role=Role.AGENT), user(9, role=Role.AGENT), *rows)
+
+    def mark(r: Repositories) -> None:
+        r.reads.put(9, 1, NEVER_READ)  # marked unread: counted
+        r.reads.put(9, 2, at(3))  # read at its activity: not counted
+        r.reads.put(9, 3, at(2))  # opened at 2, a note at 4: unread although before 5
+        r.reads.put(9, 4, at(2))  # after the horizon and after the mark: counted once
+        r.reads.put(9, 5, NEVER_READ)  # closed: not in the query
+        r.reads.put(8, 2, NEVER_READ)  # another user's mark: not theirs
+        r.reads.put(9, 6, NEVER_READ)  # another assignee's ticket: not in the query
+
+    await storage.write(mark)
+    mine = TicketQuery(statuses=OPEN_STATUSES, assignee_id=9)
+
+    async def count(cap: int = 100) -> int:
+        return await storage.read(lambda r: r.reads.count_unread(
+            9, mine, staff=True, horizon=at(5), cap=cap))
+
+    assert await count() == 3  # 1, 3 and 4
+    assert await count(cap=2) == 2
 
 
 # -- users by name -----------------------------------------------------------------------

@@ -137,10 +137,10 @@ async def test_workspace_rows_are_kept_from_level_3_on(fixture: Path, tmp_path: 
         await store.close()
 
 
-@pytest.mark.parametrize("fixture", [f for f in upgrade_fixtures() if _level(f) >= 4],
+@pytest.mark.parametrize("fixture", [f for f in upgrade_fixtures() if _level(f) >= 5],
                          ids=lambda p: p.stem)
-async def test_service_levels_are_kept_from_level_4_on(fixture: Path, tmp_path: Path) -> None:
-    # The business calendar and the policies of two priorities (0004).
+async def test_service_levels_are_kept_from_level_5_on(fixture: Path, tmp_path: Path) -> None:
+    # The business calendar and the policies of two priorities (0005).
     copy = tmp_path / "project.sqlite3"
     shutil.copyfile(fixture, copy)
     store = SqliteStorage(copy)

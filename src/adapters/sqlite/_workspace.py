@@ -114,15 +114,27 @@ class SqliteReads:
 
     def count_unread(self, user_id: int, query: TicketQuery, *, staff: bool,
                      horizon: datetime, cap: int) -> int:
-        """Walks the query's tickets by its index, stopping after ``cap`` unread ones."""
+        """Unread tickets of the query, stopping after ``cap``, in two bounded walks.
+
+        A ticket is unread when the activity its audience sees is later than the user's
+        mark, or than ``horizon`` without one. Since marks are set when the user acts,
+        after their horizon, an unread ticket changed after the horizon (first walk, by
+        the activity indexes of 0004 from the horizon on) or has a mark older than the
+        horizon, as "mark as unread" leaves (second walk, over the user's old marks).
+        """
         where, params = ticket_filters(replace(query, terms=()))
         seen = "t.activity_at" if staff else "t.updated_at"
         mark = ("COALESCE((SELECT r.read_at FROM ticket_reads AS r "
                 "WHERE r.user_id = ? AND r.ticket_id = t.id), ?)")
-        clauses = [*where, f"{seen} > {mark}"]
-        sql = (f"SELECT count(*) FROM (SELECT 1 FROM tickets AS t "
-               f"WHERE {' AND '.join(clauses)} LIMIT ?)")
-        row = self._c.execute(sql, (*params, user_id, to_key(horizon), cap)).fetchone()
+        recent = " AND ".join([*where, f"{seen} > ?", f"{seen} > {mark}"])
+        older = " AND ".join(["r.user_id = ?", "r.read_at < ?", *where,
+                              f"{seen} <= ?", f"{seen} > r.read_at"])
+        sql = (f"SELECT count(*) FROM (SELECT 1 FROM tickets AS t WHERE {recent} "
+               f"UNION ALL SELECT 1 FROM ticket_reads AS r CROSS JOIN tickets AS t "
+               f"ON t.id = r.ticket_id WHERE {older} LIMIT ?)")
+        edge = to_key(horizon)
+        row = self._c.execute(sql, (*params, edge, user_id, edge,
+                                    user_id, edge, *params, edge, cap)).fetchone()
         return int(row[0])
 
 

@@ -1,4 +1,4 @@
--- 0004: service levels (issue 15, D-19): the project's business calendar and the
+-- 0005: service levels (issue 15, D-19): the project's business calendar and the
 -- targets of each priority's policy.
 --
 -- One calendar per project (the row with id 1; none: the default calendar applies).
