@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from ...domain.business_calendar import (
     WEEKDAYS,
     BusinessCalendar,
@@ -10,6 +12,7 @@ from ...domain.business_calendar import (
     format_clock,
     parse_clock,
 )
+from ...domain.errors import InvalidInput
 from ...domain.service_levels import ServiceLevelPolicy, Target
 from ...domain.services import TicketServiceLevel
 from ..jsonrpc import DEVICE_NOT_BOUND, FORBIDDEN, NOT_FOUND, RATE_LIMITED, MethodRegistry
@@ -19,6 +22,14 @@ from .context import RequestContext
 from .services import ServerServices
 
 STAFF = (DEVICE_NOT_BOUND, FORBIDDEN)
+
+
+def parse_dates(raw: list[str]) -> list[date]:
+    """ISO dates (the pattern is checked by the schema; 2026-02-30 is checked here)."""
+    try:
+        return [date.fromisoformat(day) for day in raw]
+    except ValueError as exc:
+        raise InvalidInput("holidays", f"{exc}") from None
 
 
 def calendar_view(calendar: BusinessCalendar, *, is_default: bool) -> sl.CalendarView:
@@ -72,7 +83,7 @@ def register(reg: MethodRegistry[RequestContext], s: ServerServices) -> None:
         hours = [WorkingHours(WEEKDAYS.index(h.day.value), parse_clock("hours", h.start),
                               parse_clock("hours", h.end)) for h in p.hours]
         calendar = await s.service_levels.set_calendar(ctx.caller, zone=p.zone, hours=hours,
-                                                       holidays=p.holidays)
+                                                       holidays=parse_dates(p.holidays))
         return calendar_view(calendar, is_default=False)
 
     @reg.method("sla.set_policy", params=sl.PolicyParams, result=sl.PolicyView | None,

@@ -26,6 +26,8 @@ ClockTime = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-4]):[0-5][0-9]$",
                                 description="a wall-clock time HH:MM (24:00: end of day)")]
 Zone = Annotated[str, Meta(min_length=1, max_length=64, examples=["Europe/Amsterdam"],
                            description="an IANA time zone name")]
+IsoDate = Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                              examples=["2026-12-25"], description="a date, YYYY-MM-DD")]
 Minutes = Annotated[int, Meta(ge=MIN_TARGET_MINUTES, le=MAX_TARGET_MINUTES,
                               description="minutes of counted time (at most 90 days)")]
 
@@ -84,7 +86,7 @@ class CalendarParams(Params, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     hours: Annotated[list[WorkingHoursParams], Meta(
         min_length=1, max_length=7 * MAX_HOURS_PER_WEEKDAY,
         description="working hours per weekday; stretches of a day must not overlap")]
-    holidays: Annotated[list[date], Meta(max_length=MAX_HOLIDAYS,
+    holidays: Annotated[list[IsoDate], Meta(max_length=MAX_HOLIDAYS,
                                          description="local dates off")] = field(
         default_factory=list)
 
