@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from .attachments import Attachment, ImageInfo
+from .business_calendar import BusinessCalendar
 from .canned import CannedReply
 from .events import Event, NewEvent
 from .identity import CallerIdentity, DeviceBinding, Role, User, UserStatus
@@ -27,9 +28,10 @@ from .presence import Presence
 from .project import ProjectSettings
 from .queues import TallyRow
 from .request_keys import RequestKey
+from .service_levels import ServiceLevelPolicy
 from .sign_in_requests import SignInRequest
 from .teams import Team
-from .tickets import Ticket, TicketChange
+from .tickets import Priority, Ticket, TicketChange
 
 T = TypeVar("T")
 
@@ -227,6 +229,21 @@ class RequestKeyRepository(Protocol):
         ...
     def purge_before(self, moment: datetime, *, limit: int) -> int:
         """Forget at most ``limit`` keys made before ``moment``, oldest first; how many."""
+class ServiceLevelRepository(Protocol):
+    """The project's business calendar and its service-level policy of each priority."""
+
+    def calendar(self) -> BusinessCalendar | None:
+        """The calendar an admin set (``None``: none yet, the default applies)."""
+        ...
+    def save_calendar(self, calendar: BusinessCalendar) -> None: ...
+    def policies(self) -> list[ServiceLevelPolicy]:
+        """Every priority's policy, most urgent first (priorities without one are absent)."""
+        ...
+    def save_policy(self, policy: ServiceLevelPolicy) -> None:
+        """Set (or replace) the policy of ``policy.priority``."""
+        ...
+    def remove_policy(self, priority: Priority) -> bool:
+        """Drop the priority's policy; whether there was one."""
         ...
 
 
@@ -288,6 +305,8 @@ class Repositories(Protocol):
     def canned(self) -> CannedReplyRepository: ...
     @property
     def request_keys(self) -> RequestKeyRepository: ...
+    @property
+    def service_levels(self) -> ServiceLevelRepository: ...
 
 
 class Storage(Protocol):

@@ -137,6 +137,32 @@ async def test_workspace_rows_are_kept_from_level_3_on(fixture: Path, tmp_path: 
         await store.close()
 
 
+@pytest.mark.parametrize("fixture", [f for f in upgrade_fixtures() if _level(f) >= 6],
+                         ids=lambda p: p.stem)
+async def test_service_levels_are_kept_from_level_6_on(fixture: Path, tmp_path: Path) -> None:
+    # The business calendar and the policies of two priorities (0006).
+    copy = tmp_path / "project.sqlite3"
+    shutil.copyfile(fixture, copy)
+    store = SqliteStorage(copy)
+    await store.start(ProjectSettings(name="ignored"))
+    try:
+        calendar = await store.read(lambda r: r.service_levels.calendar())
+        assert calendar is not None
+        assert calendar.zone == "Europe/Amsterdam"
+        assert [(h.weekday, h.start, h.end) for h in calendar.hours][-2:] == [
+            (4, 540, 720), (4, 780, 960)]
+        assert [d.isoformat() for d in calendar.holidays] == ["2026-04-06", "2026-12-25"]
+        policies = await store.read(lambda r: r.service_levels.policies())
+        assert [(p.priority.value, [(t.kind.value, t.minutes, t.business) for t in p.targets])
+                for p in policies] == [
+            ("urgent", [("first_response", 60, True), ("next_response", 120, True),
+                        ("resolution", 480, True)]),
+            ("high", [("first_response", 240, True), ("resolution", 4320, False)]),
+        ]
+    finally:
+        await store.close()
+
+
 @pytest.mark.parametrize("fixture", upgrade_fixtures(), ids=lambda p: p.stem)
 def test_a_backup_of_any_level_has_a_schema_restore_accepts(fixture: Path,
                                                            tmp_path: Path) -> None:

@@ -25,7 +25,10 @@ WORKSPACE_METHODS = {  # issue 14
     "customer.search", "customer.context", "tag.suggest", "canned.list", "canned.create",
     "canned.update", "canned.delete", "canned.render", "canned.placeholders",
 }
-OVERLAY_METHODS = DESIGN_METHODS | WORKSPACE_METHODS | {
+SERVICE_LEVEL_METHODS = {  # issue 15
+    "sla.settings", "sla.set_calendar", "sla.set_policy", "ticket.service_level",
+}
+OVERLAY_METHODS = DESIGN_METHODS | WORKSPACE_METHODS | SERVICE_LEVEL_METHODS | {
     "rpc.discover", "user.people", "message.revisions", "events.unsubscribe",
     "project.update"}  # an admin's device changes the project's settings (D-15)
 ADMIN_METHODS = {"admin.links", "admin.expire_links", "admin.resend_link", "admin.backup",

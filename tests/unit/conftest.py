@@ -53,6 +53,7 @@ from hero_assistance.domain.services import (
     ProjectAdministration,
     QueueBoard,
     ReadState,
+    ServiceLevelDesk,
     StaffDirectory,
     TeamRoster,
     TicketDesk,
@@ -132,6 +133,7 @@ class Harness:
     canned: CannedReplies
     directory: StaffDirectory
     keyed: KeyedWrites
+    service_levels: ServiceLevelDesk
     _addresses: itertools.count[int] = field(default_factory=lambda: itertools.count(0x10))
     _people: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _admin: Person | None = None
@@ -304,6 +306,7 @@ def harness() -> Harness:
         canned=CannedReplies(keyed, clock),
         directory=StaffDirectory(keyed, clock),
         keyed=KeyedWrites(storage, clock),
+        service_levels=ServiceLevelDesk(keyed, clock),
     )
 
 

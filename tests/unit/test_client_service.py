@@ -91,7 +91,8 @@ def server_document(harness: Harness) -> dict[str, Any]:
         conversation=harness.talk, attachments=harness.library, presence=harness.presence,
         feed=harness.feed, hub=EventHub(lambda: ProjectSettings(name="x")),
         teams=harness.teams, reads=harness.reads, queues=harness.queues,
-        canned=harness.canned, directory=harness.directory)
+        canned=harness.canned, directory=harness.directory,
+        service_levels=harness.service_levels)
 
     def allow(_ctx: RequestContext, _spec: MethodSpec, *_weight: int) -> None:
         return None

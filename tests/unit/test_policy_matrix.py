@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from hero_assistance.domain.business_calendar import WorkingHours
 from hero_assistance.domain.canned import CannedReply
 from hero_assistance.domain.errors import (
     DeviceNotBound,
@@ -31,6 +32,7 @@ from hero_assistance.domain.identity import Caller, Role
 from hero_assistance.domain.messages import Message, Visibility
 from hero_assistance.domain.presence import PresenceState
 from hero_assistance.domain.queues import QueueView
+from hero_assistance.domain.service_levels import Target, TargetKind
 from hero_assistance.domain.services import TicketChangeRequest
 from hero_assistance.domain.teams import Team
 from hero_assistance.domain.tickets import Priority, Ticket, TicketStatus
@@ -354,6 +356,25 @@ async def _file_for_customer(h: Harness, w: World, c: Caller) -> object:
     return (await h.desk.create(c, subject="Phoned in", requester_id=w.cast.b.id)).requester_id
 
 
+async def _sla_settings(h: Harness, w: World, c: Caller) -> object:
+    return (await h.service_levels.settings(c)).calendar.zone
+
+
+async def _sla_set_calendar(h: Harness, w: World, c: Caller) -> object:
+    hours = [WorkingHours(d, 9 * 60, 17 * 60) for d in range(5)]
+    return (await h.service_levels.set_calendar(c, zone="Europe/Amsterdam", hours=hours)).zone
+
+
+async def _sla_set_policy(h: Harness, w: World, c: Caller) -> object:
+    found = await h.service_levels.set_policy(
+        c, Priority.NORMAL, [Target(TargetKind.FIRST_RESPONSE, 60)])
+    return None if found is None else found.priority
+
+
+async def _sla_of_ticket(h: Harness, w: World, c: Caller) -> object:
+    return (await h.service_levels.for_ticket(c, w.ticket.id)).ticket.id
+
+
 def _user_of(w: World, c: Caller) -> int:
     return getattr(c, "user_id", 0)
 
@@ -566,6 +587,19 @@ MATRIX: dict[str, tuple[Op, dict[str, Expect], dict[str, Expect]]] = {
     "tag.suggest": (_tag_suggest, {
         "a": Forbidden, "b": Forbidden, "agent": [], "admin": [],
     }, {}),
+    # -- service levels (issue 15) -----------------------------------------------------
+    "sla.settings": (_sla_settings, {
+        "a": Forbidden, "b": Forbidden, "agent": "UTC", "admin": "UTC",
+    }, {}),
+    "sla.set_calendar": (_sla_set_calendar, {
+        "a": Forbidden, "b": Forbidden, "agent": Forbidden, "admin": "Europe/Amsterdam",
+    }, {}),
+    "sla.set_policy": (_sla_set_policy, {
+        "a": Forbidden, "b": Forbidden, "agent": Forbidden, "admin": Priority.NORMAL,
+    }, {}),
+    "ticket.service_level": (_sla_of_ticket, {
+        "a": lambda w: w.ticket.id, "b": NotFound, "agent": OK, "admin": OK,
+    }, {"b": OK}),
 }
 
 ACTORS = ["a", "b", "agent", "other_agent", "admin", "unbound"]
@@ -675,6 +709,11 @@ METHOD_ROWS: dict[str, tuple[str, ...]] = {
     "canned.delete": ("canned.delete",),
     "canned.render": ("canned.render",),
     "canned.placeholders": ("canned.placeholders",),
+    # -- service levels (issue 15) ------------------------------------------------------
+    "sla.settings": ("sla.settings",),
+    "sla.set_calendar": ("sla.set_calendar",),
+    "sla.set_policy": ("sla.set_policy",),
+    "ticket.service_level": ("ticket.service_level",),
 }
 # Methods with no ticket, team or reply of someone else to reach: the public sign-in
 # and discovery calls (tested in test_rules_magic_links and the bad-input suites), and

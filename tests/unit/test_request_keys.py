@@ -50,7 +50,7 @@ def services_of(harness: Harness) -> ServerServices:
         presence=harness.presence, feed=harness.feed,
         hub=EventHub(lambda: ProjectSettings(name="x")), teams=harness.teams,
         reads=harness.reads, queues=harness.queues, canned=harness.canned,
-        directory=harness.directory)
+        directory=harness.directory, service_levels=harness.service_levels)
 
 
 def registry_of(harness: Harness, keyed: KeyedWrites | None = None
@@ -142,6 +142,7 @@ def test_every_write_and_only_writes_take_a_request_key(harness: Harness) -> Non
         "ticket.bulk_update", "message.post", "message.edit", "team.create", "team.update",
         "team.delete", "canned.create", "canned.update", "canned.delete", "project.update",
         "device.rename", "device.revoke", "user.enroll", "user.update",
+        "sla.set_calendar", "sla.set_policy",
     }
     assert document["components"]["errors"]["RequestKeyReused"]["code"] == -32012
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from ...domain.attachments import Attachment
+from ...domain.business_calendar import BusinessCalendar
 from ...domain.canned import CannedReply
 from ...domain.events import Event, NewEvent
 from ...domain.identity import DeviceBinding, Role, User, UserStatus
@@ -33,9 +34,10 @@ from ...domain.project import ProjectSettings
 from ...domain.queues import TallyRow, tally_of
 from ...domain.reading import seen_activity
 from ...domain.request_keys import RequestKey
+from ...domain.service_levels import ServiceLevelPolicy, by_priority
 from ...domain.sign_in_requests import SignInRequest
 from ...domain.teams import Team
-from ...domain.tickets import Ticket, TicketChange
+from ...domain.tickets import Priority, Ticket, TicketChange
 from ._mail import MemoryMailQueue, MemorySignInRequests
 from ._search import fold, matches_all, score
 
@@ -62,6 +64,8 @@ class _Tables:
     reads: dict[tuple[int, int], datetime] = field(default_factory=dict)
     canned: dict[int, CannedReply] = field(default_factory=dict)
     request_keys: dict[tuple[int, str], RequestKey] = field(default_factory=dict)
+    calendar: BusinessCalendar | None = None
+    policies: dict[Priority, ServiceLevelPolicy] = field(default_factory=dict)
 
     def snapshot(self) -> _Tables:
         return replace(
@@ -74,6 +78,7 @@ class _Tables:
             mails=dict(self.mails), sign_ins=dict(self.sign_ins),
             teams=dict(self.teams), reads=dict(self.reads), canned=dict(self.canned),
             request_keys=dict(self.request_keys),
+            policies=dict(self.policies),
         )
 
 
@@ -468,6 +473,26 @@ class _Canned:
         return found[:limit]
 
 
+class _ServiceLevels:
+    def __init__(self, t: _Tables) -> None:
+        self._t = t
+
+    def calendar(self) -> BusinessCalendar | None:
+        return self._t.calendar
+
+    def save_calendar(self, calendar: BusinessCalendar) -> None:
+        self._t.calendar = calendar
+
+    def policies(self) -> list[ServiceLevelPolicy]:
+        return by_priority(self._t.policies.values())
+
+    def save_policy(self, policy: ServiceLevelPolicy) -> None:
+        self._t.policies[policy.priority] = policy
+
+    def remove_policy(self, priority: Priority) -> bool:
+        return self._t.policies.pop(priority, None) is not None
+
+
 class _Project:
     def __init__(self, t: _Tables) -> None:
         self._t = t
@@ -525,6 +550,7 @@ class _Repos:
         self.reads = _Reads(t)
         self.canned = _Canned(t)
         self.request_keys = _RequestKeys(t)
+        self.service_levels = _ServiceLevels(t)
 
 
 class MemoryStorage:

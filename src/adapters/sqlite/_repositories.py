@@ -10,6 +10,7 @@ from ._mail import SqliteMailQueue, SqliteSignInRequests
 from ._messages import SqliteAttachments, SqliteMessages
 from ._request_keys import SqliteRequestKeys
 from ._sealing import BodySeal
+from ._service_levels import SqliteServiceLevels
 from ._tickets import SqliteTickets
 from ._workspace import SqliteCanned, SqliteReads, SqliteTeams
 
@@ -24,7 +25,8 @@ class SqliteRepositories:
 
     __slots__ = (
         "attachments", "canned", "devices", "events", "magic_links", "mail_queue", "messages",
-        "presence", "project", "reads", "request_keys", "sign_in_requests", "teams", "tickets",
+        "presence", "project", "reads", "request_keys", "service_levels",
+        "sign_in_requests", "teams", "tickets",
         "users",
     )
 
@@ -44,3 +46,4 @@ class SqliteRepositories:
         self.reads = SqliteReads(conn)
         self.canned = SqliteCanned(conn)
         self.request_keys = SqliteRequestKeys(conn)
+        self.service_levels = SqliteServiceLevels(conn)

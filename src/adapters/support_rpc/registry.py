@@ -15,6 +15,7 @@ from ..jsonrpc import KeyedCalls, MethodRegistry, MethodSpec, RequestObserver
 from . import (
     _conversation_methods,
     _identity_methods,
+    _service_level_methods,
     _ticket_methods,
     _workspace_methods,
 )
@@ -79,3 +80,4 @@ def _register_methods(reg: MethodRegistry[RequestContext], services: ServerServi
     _ticket_methods.register(reg, services)
     _conversation_methods.register(reg, services)
     _workspace_methods.register(reg, services)
+    _service_level_methods.register(reg, services)

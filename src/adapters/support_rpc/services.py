@@ -15,6 +15,7 @@ from ...domain.services import (
     ProjectAdministration,
     QueueBoard,
     ReadState,
+    ServiceLevelDesk,
     StaffDirectory,
     TeamRoster,
     TicketDesk,
@@ -40,6 +41,7 @@ class ServerServices:
     queues: QueueBoard
     canned: CannedReplies
     directory: StaffDirectory
+    service_levels: ServiceLevelDesk
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,12 +20,13 @@ from ...domain.messages import Visibility
 from ...domain.presence import PresenceState
 from ...domain.queues import QueueView
 from ...domain.tickets import Priority, TicketStatus
+from ._service_level_calls import ServiceLevelMethods
 from ._workspace_calls import WorkspaceMethods
 
 T = TypeVar("T")
 
 
-class ProjectMethods(WorkspaceMethods):
+class ProjectMethods(WorkspaceMethods, ServiceLevelMethods):
     """The server's methods; subclasses implement :meth:`_call`."""
 
     async def _call(self, method: str, params: msgspec.Struct | None, result: type[T]) -> T:

@@ -44,6 +44,7 @@ from ...domain.services import (
     ProjectAdministration,
     QueueBoard,
     ReadState,
+    ServiceLevelDesk,
     StaffDirectory,
     TeamRoster,
     TicketDesk,
@@ -117,12 +118,13 @@ class ServerContainer(containers.DeclarativeContainer):
     queues = providers.Singleton(QueueBoard, storage=keyed_storage)
     canned = providers.Singleton(CannedReplies, storage=keyed_storage, clock=clock)
     directory = providers.Singleton(StaffDirectory, storage=keyed_storage, clock=clock)
+    service_levels = providers.Singleton(ServiceLevelDesk, storage=keyed_storage, clock=clock)
 
     services = providers.Singleton(
         ServerServices, accounts=accounts, project=project, devices=devices, tickets=tickets,
         conversation=conversation, attachments=attachments, presence=presence, feed=feed,
         hub=hub, teams=teams, reads=reads, queues=queues, canned=canned,
-        directory=directory,
+        directory=directory, service_levels=service_levels,
     )
     gate = providers.Singleton(MethodGate, clock=clock, writes=write_limit)
     # One registry per listener, so each rpc.discover lists what its callers can call;

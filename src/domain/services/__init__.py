@@ -18,6 +18,7 @@ from .project_settings import ProjectAdministration
 from .queues import QueueBoard
 from .reading import ReadState
 from .request_keys import KeyedStorage, KeyedWrites
+from .service_levels import ServiceLevelDesk, ServiceLevelSettings, TicketServiceLevel
 from .teams import TeamRoster
 from .tickets import KEEP, BulkOutcome, Keep, TicketChangeRequest, TicketDesk
 
@@ -45,10 +46,13 @@ __all__ = [
     "QueueBoard",
     "ReadState",
     "Replay",
+    "ServiceLevelDesk",
+    "ServiceLevelSettings",
     "StaffDirectory",
     "StaffMember",
     "TeamRoster",
     "TicketChangeRequest",
     "TicketDesk",
+    "TicketServiceLevel",
     "WhoAmI",
 ]

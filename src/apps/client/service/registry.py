@@ -11,6 +11,7 @@ from . import (
     _client_methods,
     _conversation_methods,
     _identity_methods,
+    _service_level_methods,
     _ticket_methods,
     _workspace_methods,
 )
@@ -44,6 +45,7 @@ def build_client_registry(client: SupportClient, *,
     _ticket_methods.register(registry, client)
     _conversation_methods.register(registry, client)
     _workspace_methods.register(registry, client)
+    _service_level_methods.register(registry, client)
     return registry
 
 
